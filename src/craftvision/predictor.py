@@ -1,0 +1,289 @@
+"""Serving: an ONNX model on CPU through onnxruntime. Needs numpy, Pillow and onnxruntime only.
+
+`load_predictor(path)` reads everything from the model file's metadata and refuses a file that
+lacks any of it; `Predictor.predict` returns `Prediction` objects that the CLI, the app and the
+review store all consume.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+from PIL import Image
+
+from .errors import CraftvisionError, ImageError, ModelFileError
+from .images import load_image
+from .preprocess import PreprocessSpec, preprocess_image
+from .taxonomy import HSSuggestion, Taxonomy, load_taxonomy
+
+REQUIRED_METADATA = ("format", "class_names", "preprocess", "backbone", "craftvision_version",
+                     "taxonomy_version", "temperature", "decision")
+DECISIONS = ("accept", "review", "not_a_craft")
+NOT_A_CRAFT = "not_a_craft"
+
+
+def default_model_path() -> Path:
+    """The shipped model: ``$CRAFTVISION_MODEL``, else ``models/craftvision.onnx`` of this checkout."""
+    env = os.environ.get("CRAFTVISION_MODEL")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "models" / "craftvision.onnx"
+        if candidate.exists():
+            return candidate
+    return Path("models") / "craftvision.onnx"
+
+
+@dataclass
+class CategoryScore:
+    name: str
+    probability: float
+
+
+@dataclass
+class Prediction:
+    """The result for one photo.
+
+    Attributes:
+        source: the file name (or "upload").
+        categories: the top-k categories with calibrated probabilities, best first.
+        decision: "accept" (confident), "review" (send to customs staff) or "not_a_craft".
+        model_version: backbone and the first 12 hex digits of the model file's SHA-256.
+        hs: the HS suggestion for the top craft category (None for not_a_craft).
+        seconds: wall time for this photo (decode + model), when measured one by one.
+    """
+
+    source: str
+    categories: list[CategoryScore]
+    decision: str
+    model_version: str
+    hs: HSSuggestion | None = None
+    seconds: float | None = None
+    embedding: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def top(self) -> CategoryScore:
+        return self.categories[0]
+
+    def to_dict(self) -> dict:
+        out = {
+            "source": self.source,
+            "categories": [asdict(c) for c in self.categories],
+            "decision": self.decision,
+            "model_version": self.model_version,
+            "hs": self.hs.to_dict() if self.hs else None,
+        }
+        if self.seconds is not None:
+            out["seconds"] = round(self.seconds, 4)
+        return out
+
+
+def decide(probs: np.ndarray, class_names: Sequence[str], rule: dict) -> str:
+    """accept / review / not_a_craft from calibrated probabilities and the model's fitted thresholds."""
+    order = np.argsort(-probs)
+    top = class_names[order[0]]
+    if NOT_A_CRAFT in class_names:
+        p_nc = float(probs[list(class_names).index(NOT_A_CRAFT)])
+        if top == NOT_A_CRAFT and p_nc >= rule["not_a_craft_min_probability"]:
+            return "not_a_craft"
+        if top == NOT_A_CRAFT:
+            return "review"
+    if float(probs[order[0]]) >= rule["accept_min_probability"]:
+        return "accept"
+    return "review"
+
+
+class Predictor:
+    """An ONNX craft classifier with its preprocessing, decision thresholds and HS taxonomy."""
+
+    def __init__(self, path: str | Path, *, threads: int | None = None, spinning: bool = False,
+                 verify_checksum: bool = True, taxonomy: Taxonomy | None = None):
+        import onnxruntime as ort
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ModelFileError(f"The model file '{self.path}' does not exist: run `craftvision export` or pass --model.")
+        digest = _sha256(self.path)
+        if verify_checksum:
+            _verify_checksum(self.path, digest)
+        opts = ort.SessionOptions()
+        # threads = cores: the 2-core target machine; spinning off in a server so idle workers
+        # do not burn the CPU between requests (on for batch jobs, where it shaves latency).
+        opts.intra_op_num_threads = threads or os.cpu_count() or 1
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+        try:
+            self.session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise ModelFileError(f"The model file '{self.path}' could not be loaded by onnxruntime: {exc}") from None
+        raw = self.session.get_modelmeta().custom_metadata_map.get("craftvision")
+        if raw is None:
+            raise ModelFileError(
+                f"The model file '{self.path}' has no craftvision metadata: export it with `craftvision export`."
+            )
+        meta = json.loads(raw)
+        missing = [k for k in REQUIRED_METADATA if k not in meta]
+        if missing:
+            raise ModelFileError(f"The model file '{self.path}' lacks metadata {missing}: re-export it.")
+        self.metadata = meta
+        self.class_names: list[str] = list(meta["class_names"])
+        self.spec = PreprocessSpec.from_dict(meta["preprocess"])
+        self.decision_rule: dict = meta["decision"]
+        self.sha256 = digest
+        self.version = f"{meta['backbone']}@{digest[:12]}"
+        self.taxonomy = taxonomy or load_taxonomy()
+        unknown = [c for c in self.class_names if c not in self.taxonomy.categories]
+        if unknown:
+            raise ModelFileError(
+                f"The model predicts classes missing from the HS taxonomy: {unknown}; "
+                f"the taxonomy knows {sorted(self.taxonomy.categories)}."
+            )
+        self._outputs = [o.name for o in self.session.get_outputs()]
+
+    # -- the model ------------------------------------------------------------------------
+    def run(self, batch: np.ndarray, outputs: Sequence[str] = ("probabilities",)) -> list[np.ndarray]:
+        """Run the graph on a preprocessed batch (N, 3, H, W) float32."""
+        return self.session.run(list(outputs), {"image": np.ascontiguousarray(batch, dtype=np.float32)})
+
+    def load(self, source, name: str | None = None) -> Image.Image:
+        """Decode a photo at the reduced size this model needs."""
+        return load_image(source, name=name, min_side=self.spec.resize_size)
+
+    def preprocess(self, image: Image.Image, name: str = "image") -> np.ndarray:
+        return preprocess_image(image, self.spec, name)
+
+    def _to_prediction(self, probs: np.ndarray, source: str, top_k: int, answers: dict | None,
+                       embedding: np.ndarray | None = None) -> Prediction:
+        order = np.argsort(-probs)[: max(1, top_k)]
+        cats = [CategoryScore(self.class_names[i], float(probs[i])) for i in order]
+        decision = decide(probs, self.class_names, self.decision_rule)
+        hs = None
+        top_craft = next((c.name for c in cats if c.name != NOT_A_CRAFT), None)
+        if decision != "not_a_craft" and top_craft is not None:
+            hs = self.taxonomy.suggest(top_craft, answers or {})
+        return Prediction(source, cats, decision, self.version, hs, embedding=embedding)
+
+    # -- public API -----------------------------------------------------------------------
+    def predict(self, source, *, top_k: int = 3, answers: dict | None = None, name: str | None = None) -> Prediction:
+        """Predict one photo (path, bytes, file object or PIL image)."""
+        t0 = time.perf_counter()
+        display = name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "upload")
+        x = self.preprocess(self.load(source, display), display)
+        probs, emb = self.run(x[None], ("probabilities", "embedding"))
+        pred = self._to_prediction(probs[0], display, top_k, answers, emb[0])
+        pred.seconds = time.perf_counter() - t0
+        return pred
+
+    def predict_batch(self, images: Sequence[Image.Image], names: Sequence[str] | None = None, *,
+                      top_k: int = 3, answers: dict | None = None) -> list[Prediction]:
+        """Predict decoded images in one model call."""
+        names = list(names or [f"image{i}" for i in range(len(images))])
+        if not images:
+            return []
+        x = np.stack([self.preprocess(im, n) for im, n in zip(images, names)])
+        probs = self.run(x)[0]
+        return [self._to_prediction(p, n, top_k, answers) for p, n in zip(probs, names)]
+
+    def iter_predict(self, paths: Iterable[str | Path], *, top_k: int = 3, batch_size: int = 16,
+                     workers: int | None = None, answers: dict | None = None) -> Iterator[Prediction | CraftvisionError]:
+        """Stream predictions over many files in bounded memory, decoding in parallel threads.
+
+        Yields a `Prediction` per readable file and the `ImageError` for each unreadable one, in
+        input order. At most ``2 * batch_size`` decoded photos are held at any time.
+        """
+        workers = workers or os.cpu_count() or 1
+
+        def prepare(path):
+            path = Path(path)
+            try:
+                return path.name, self.preprocess(self.load(path, path.name), path.name)
+            except ImageError as exc:
+                return path.name, exc
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            it = iter(paths)
+            pending = []
+            for p in it:
+                pending.append(pool.submit(prepare, p))
+                if len(pending) >= batch_size:
+                    yield from self._flush(pending, top_k, answers)
+                    pending = []
+            if pending:
+                yield from self._flush(pending, top_k, answers)
+
+    def _flush(self, futures, top_k, answers):
+        done = [f.result() for f in futures]
+        good = [(i, name, x) for i, (name, x) in enumerate(done) if not isinstance(x, Exception)]
+        results: list = [x if isinstance(x, Exception) else None for _, x in done]
+        if good:
+            probs = self.run(np.stack([x for _, _, x in good]))[0]
+            for (i, name, _), p in zip(good, probs):
+                results[i] = self._to_prediction(p, name, top_k, answers)
+        yield from results
+
+    def class_activation_map(self, image: Image.Image, class_name: str | None = None) -> tuple[np.ndarray, str]:
+        """Where the model looked: the class map of the top (or given) class, in [0, 1] at crop size.
+
+        Returns:
+            (heat, class_name): heat is (H, W) float32 matching the model's centre crop.
+        """
+        x = self.preprocess(image)[None]
+        probs, maps = self.run(x, ("probabilities", "class_maps"))
+        idx = int(np.argmax(probs[0])) if class_name is None else self.class_names.index(class_name)
+        cam = maps[0, idx]
+        cam = np.maximum(cam - cam.mean(), 0)  # keep what raises this class above its own average
+        cam = cam / cam.max() if cam.max() > 0 else cam
+        h, w = self.spec.input_size
+        heat = np.asarray(Image.fromarray((cam * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BICUBIC),
+                          dtype=np.float32) / 255.0
+        return heat, self.class_names[idx]
+
+    def explain(self, image: Image.Image, class_name: str | None = None) -> Image.Image:
+        """The centre crop the model saw, with its class activation map overlaid in red."""
+        from .preprocess import resize_and_crop
+
+        heat, _ = self.class_activation_map(image, class_name)
+        crop = np.asarray(resize_and_crop(image, self.spec), dtype=np.float32)
+        red = np.zeros_like(crop)
+        red[..., 0] = 255
+        alpha = (0.6 * heat)[..., None]
+        return Image.fromarray((crop * (1 - alpha) + red * alpha).clip(0, 255).astype(np.uint8))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _verify_checksum(path: Path, digest: str) -> None:
+    sidecar = Path(str(path) + ".sha256")
+    if not sidecar.exists():
+        raise ModelFileError(
+            f"The model file '{path}' has no recorded checksum ({sidecar.name}); re-export it, or pass "
+            "verify_checksum=False for a file you trust."
+        )
+    recorded = sidecar.read_text().split()[0].strip().lower()
+    if recorded != digest:
+        raise ModelFileError(
+            f"The model file '{path}' does not match its recorded SHA-256 ({recorded[:12]}... recorded, "
+            f"{digest[:12]}... found): it was changed or corrupted; restore it."
+        )
+
+
+def load_predictor(path: str | Path | None = None, **kwargs) -> Predictor:
+    """Load a model file written by `craftvision export` (the shipped model by default)."""
+    return Predictor(path or default_model_path(), **kwargs)

@@ -1,0 +1,130 @@
+"""Frozen-backbone embeddings, cached by content hash, and heads trained on them.
+
+Used for the head-only retraining (seconds on a CPU once the embeddings are cached), for the
+logistic-regression baseline of the report, and for the not-a-craft statistics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..data import Sample, file_sha256
+from ..images import load_image
+from ..preprocess import PreprocessSpec, preprocess_image
+
+
+def _flip(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x[:, :, ::-1])
+
+
+class EmbeddingCache:
+    """Embeddings stored per (backbone weights, preprocessing, view) and content hash of each photo.
+
+    One ``.npz`` per key under `root`; only photos whose hash is new are computed on the next run.
+    """
+
+    def __init__(self, root: str | Path, model_key: str):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.path = self.root / f"{model_key}.npz"
+        self.data: dict[str, np.ndarray] = {}
+        if self.path.exists():
+            with np.load(self.path) as z:
+                self.data = {k: z[k] for k in z.files}
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, **self.data)
+        tmp.replace(self.path)
+
+
+def model_key(model: torch.nn.Module, spec: PreprocessSpec, name: str, views: int) -> str:
+    """A key that changes when the backbone weights, the preprocessing or the views change."""
+    h = hashlib.sha256()
+    for k, v in model.state_dict().items():
+        if "classifier" in k:
+            continue
+        h.update(k.encode())
+        h.update(v.detach().float().numpy().tobytes()[:4096])
+    h.update(json.dumps(spec.to_dict(), sort_keys=True).encode())
+    return f"{name}-v{views}-{h.hexdigest()[:12]}"
+
+
+@torch.no_grad()
+def embed_samples(model, samples: list[Sample], spec: PreprocessSpec, cache_dir: str | Path | None = None,
+                  name: str = "backbone", views: int = 1, batch_size: int = 32, progress: bool = True):
+    """Pooled embeddings (N, views, D) of `samples`; view 0 is the evaluation crop, view 1 its mirror.
+
+    Returns:
+        (embeddings, hashes, n_computed): embeddings in sample order, the content hash of each
+        photo, and how many were computed now (the rest came from the cache).
+    """
+    model.eval()
+    cache = EmbeddingCache(cache_dir, model_key(model, spec, name, views)) if cache_dir else None
+    hashes = [file_sha256(s.path) for s in samples]
+    todo = [i for i, h in enumerate(hashes) if cache is None or h not in cache.data]
+    computed: dict[str, np.ndarray] = {}
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc=f"embedding ({name})", unit="img", leave=False)
+    for start in range(0, len(todo), batch_size):
+        idx = todo[start:start + batch_size]
+        arrays = [preprocess_image(load_image(samples[i].path, min_side=spec.resize_size), spec) for i in idx]
+        batch = []
+        for a in arrays:
+            batch.append(a)
+            if views > 1:
+                batch.append(_flip(a))
+        x = torch.from_numpy(np.stack(batch))  # (B * views, 3, H, W)
+        emb = model.forward_head(model.forward_features(x), pre_logits=True).numpy()
+        emb = emb.reshape(len(idx), views, -1)
+        for j, i in enumerate(idx):
+            computed[hashes[i]] = emb[j].astype(np.float32)
+        if bar:
+            bar.update(len(idx))
+    if bar:
+        bar.close()
+    if cache is not None:
+        cache.data.update(computed)
+        cache.save()
+        source = cache.data
+    else:
+        source = computed
+    return np.stack([source[h] for h in hashes]), hashes, len(todo)
+
+
+def train_linear_head(features: np.ndarray, labels: np.ndarray, num_classes: int, epochs: int = 300,
+                      lr: float = 0.01, weight_decay: float = 1e-3, label_smoothing: float = 0.1,
+                      class_balanced: bool = True, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax regression on embeddings (full batch, AdamW): returns weight (C, D) and bias (C,).
+
+    Args:
+        features: (N, D) or (N, V, D); views are treated as extra samples with the same label.
+    """
+    torch.manual_seed(seed)
+    if features.ndim == 3:
+        n, v, d = features.shape
+        labels = np.repeat(labels, v)
+        features = features.reshape(n * v, d)
+    x = torch.from_numpy(features.astype(np.float32))
+    y = torch.from_numpy(labels.astype(np.int64))
+    counts = np.bincount(labels, minlength=num_classes).astype(np.float32)
+    weight = torch.from_numpy(len(labels) / (num_classes * np.maximum(counts, 1))) if class_balanced else None
+    head = torch.nn.Linear(x.shape[1], num_classes)
+    opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weight, label_smoothing=label_smoothing)
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = loss_fn(head(x), y)
+        loss.backward()
+        opt.step()
+        sched.step()
+    return head.weight.detach().numpy().copy(), head.bias.detach().numpy().copy()
