@@ -1,0 +1,42 @@
+"""Shared fixtures: generated images and a tiny model trained and exported once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("CRAFTVISION_TEST", "1")
+
+
+@pytest.fixture(scope="session")
+def synthetic_data(tmp_path_factory) -> Path:
+    """An ImageFolder of generated craft-like JPEGs (4 classes x 12)."""
+    from craftvision.synthetic import make_dataset
+
+    return make_dataset(tmp_path_factory.mktemp("synthetic") / "data", per_class=12, size=96)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(synthetic_data, tmp_path_factory) -> Path:
+    """A tiny timm backbone (random init, 64 px) trained for 2 epochs on the generated data."""
+    from craftvision.training.config import load_config
+    from craftvision.training.train import fit
+
+    out = tmp_path_factory.mktemp("run")
+    cfg = load_config(None, {"data": str(synthetic_data), "backbone": "test_efficientnet", "pretrained": False,
+                             "epochs": 2, "batch_size": 8, "image_size": 64, "out_dir": str(out), "group_split": False,
+                             "warmup_epochs": 0.5, "num_threads": 2})
+    fit(cfg, show_progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_run, tmp_path_factory) -> Path:
+    """The tiny run exported to ONNX (with its parity check and checksum)."""
+    from craftvision.training.export import export_onnx
+
+    out = tmp_path_factory.mktemp("model") / "tiny.onnx"
+    export_onnx(tiny_run / "best.pt", out)
+    return out

@@ -1,0 +1,86 @@
+"""Tests of training and export: a real round trip train -> export -> onnxruntime equals torch."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from craftvision.errors import ConfigError, ModelFileError
+from craftvision.training.config import load_config
+
+pytestmark = pytest.mark.slow
+
+
+def test_round_trip_onnxruntime_equals_torch(tiny_run, tiny_model, synthetic_data):
+    """Check that onnxruntime on the exported file gives torch's probabilities on real files."""
+    import onnxruntime as ort
+
+    from craftvision.images import load_image
+    from craftvision.preprocess import PreprocessSpec, preprocess_image
+    from craftvision.training.models import ExportWrapper
+    from craftvision.training.train import load_checkpoint, model_from_checkpoint
+
+    ckpt = load_checkpoint(tiny_run / "best.pt")
+    spec = PreprocessSpec.from_dict(ckpt["preprocess"])
+    files = sorted(synthetic_data.rglob("*.jpg"))[::5]
+    x = np.stack([preprocess_image(load_image(f, min_side=spec.resize_size), spec) for f in files])
+    with torch.no_grad():
+        ref = ExportWrapper(model_from_checkpoint(ckpt)).eval()(torch.from_numpy(x))[0].numpy()
+    sess = ort.InferenceSession(str(tiny_model), providers=["CPUExecutionProvider"])
+    got = sess.run(["probabilities"], {"image": x})[0]
+    assert got.shape == (len(files), 4)
+    assert np.allclose(ref, got, atol=1e-5)
+    assert (ref.argmax(1) == got.argmax(1)).all()
+
+
+def test_run_folder_records(tiny_run):
+    """Check that a run writes its resolved config, split, per-epoch log and checkpoints."""
+    cfg = json.loads((tiny_run / "config.json").read_text())
+    assert cfg["backbone"] == "test_efficientnet" and cfg["epochs"] == 2
+    rows = [json.loads(line) for line in (tiny_run / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in rows] == [1, 2] and all("val_macro_f1" in r for r in rows)
+    split = json.loads((tiny_run / "split.json").read_text())
+    assert set(split["class_names"]) == {"carpet", "pottery", "stone", "zellige"}
+    assert not set(split["val_files"]) & set(split["train_files"])
+
+
+def test_checkpoint_is_weights_only_and_ordered(tiny_run):
+    """Check the checkpoint loads with weights_only=True and keeps the class order of the logits."""
+    ckpt = torch.load(tiny_run / "best.pt", map_location="cpu", weights_only=True)
+    assert ckpt["class_names"] == sorted(ckpt["class_names"])
+    assert ckpt["preprocess"]["input_size"] == [64, 64] or tuple(ckpt["preprocess"]["input_size"]) == (64, 64)
+
+
+def test_resume_continues_from_last_epoch(synthetic_data, tmp_path):
+    """Check that --resume continues after the last finished epoch instead of starting over."""
+    from craftvision.training.train import fit
+
+    base = {"data": str(synthetic_data), "backbone": "test_efficientnet", "pretrained": False, "batch_size": 16,
+            "image_size": 48, "out_dir": str(tmp_path), "group_split": False, "max_per_class": 6, "num_threads": 2}
+    fit(load_config(None, {**base, "epochs": 1}), show_progress=False)
+    fit(load_config(None, {**base, "epochs": 2}), resume=True, show_progress=False)
+    epochs = [json.loads(line)["epoch"] for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert epochs == [1, 2]
+
+
+def test_config_errors_name_the_close_match(tmp_path):
+    """Check that unknown options in YAML or flags are errors suggesting the close match."""
+    bad = tmp_path / "r.yaml"
+    bad.write_text("data: x\nepoch: 3\n")
+    with pytest.raises(ConfigError, match=r"Unknown training option 'epoch'.*Did you mean 'epochs'"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match=r"balance must be"):
+        load_config(None, {"data": "x", "balance": "magic"})
+
+
+def test_export_refuses_foreign_checkpoint(tmp_path):
+    """Check that exporting a file that is not a craftvision checkpoint is a clear error."""
+    from craftvision.training.export import export_onnx
+
+    p = tmp_path / "x.pt"
+    torch.save({"weights": torch.zeros(1)}, p)
+    with pytest.raises(ModelFileError, match=r"lacks 'state_dict'"):
+        export_onnx(p, tmp_path / "x.onnx")
