@@ -2,6 +2,130 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
+
+def cmd_evaluate(args) -> int:
+    if args.compare:
+        from .training.compare import compare_models
+
+        result = compare_models(args.compare[0], args.compare[1], args.split, args.out)
+        print(result["markdown"])
+        return 0
+    from .training.evaluate import evaluate_model
+
+    report = evaluate_model(args.model, args.split, args.out, baselines=not args.no_baselines)
+    m, co, d = report["metrics"], report["craft_only"], report["decisions"]
+    print(f"validation ({report['val_photos']} photos): top-1 {m['top1']:.3f}  top-3 {m['top3']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
+          f"ECE {report['calibration']['ece_before']:.3f} -> {report['calibration']['ece_after']:.3f}")
+    print(f"craft photos only ({co['n']}): top-1 {co['top1']:.3f}  macro-F1 {co['macro_f1']:.3f}")
+    for k in ("craft", "not_a_craft"):
+        print(f"decisions on {k} photos (n={d[k]['n']}): accept {d[k]['accept']:.1%}  review {d[k]['review']:.1%}  "
+              f"not_a_craft {d[k]['not_a_craft']:.1%}")
+    for name, b in report.get("baselines", {}).items():
+        print(f"baseline {name}: top-1 {b['top1']:.3f}  macro-F1 {b['macro_f1']:.3f}")
+    print(f"report: {Path(args.out) / 'report.md'}")
+    return 0
+
+
+def cmd_recipe(args) -> int:
+    from .training.recipe import run_recipe
+
+    report = run_recipe(args.recipe, show_progress=not args.no_progress)
+    m = report["metrics"]
+    print(f"shipped: top-1 {m['top1']:.3f}  macro-F1 {m['macro_f1']:.3f} on {report['val_photos']} validation photos")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from craftvision_app import build_app, launch_app
+
+    from .predictor import load_predictor
+    from .review import ReviewStore
+    from .taxonomy import load_taxonomy
+
+    predictor = load_predictor(args.model, spinning=False)
+    store = ReviewStore(args.data_dir)
+    demo = build_app(predictor, store, load_taxonomy(), max_photos=args.max_photos, max_photo_mb=args.max_photo_mb)
+    print(f"craftvision app on http://{args.host}:{args.port} (model {predictor.version}, data in {store.data_dir})", flush=True)
+    launch_app(demo, args.host, args.port, max_photo_mb=args.max_photo_mb)
+    return 0
+
+
+def cmd_review_add_user(args) -> int:
+    import getpass
+
+    from .review import ReviewStore
+
+    password = args.password_stdin and sys.stdin.readline().rstrip("\n")
+    if not password:
+        password = getpass.getpass("Password (10+ characters): ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 2
+    ReviewStore(args.data_dir).add_user(args.username, password)
+    print(f"reviewer {args.username!r} added")
+    return 0
+
+
+def cmd_review_backup(args) -> int:
+    from .review import ReviewStore
+
+    dest = ReviewStore(args.data_dir).backup(args.dest)
+    print(f"backup written to {dest}")
+    return 0
+
+
+def cmd_review_export(args) -> int:
+    from .review import ReviewStore
+
+    store = ReviewStore(args.data_dir)
+    if args.csv:
+        Path(args.csv).write_text(store.export_decisions_csv(), encoding="utf-8")
+        print(f"decisions written to {args.csv}")
+    if args.dataset:
+        print(json.dumps(store.export_dataset(args.dataset)))
+    return 0
+
 
 def register(sub) -> None:
-    pass
+    sv = sub.add_parser("serve", help="start the app (artisan view, customs review, model card)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=7860)
+    sv.add_argument("--data-dir", default="data", help="folder of the review store (SQLite + photos)")
+    sv.add_argument("--model", default=None, help="ONNX model (default: the shipped model)")
+    sv.add_argument("--max-photos", type=int, default=8, help="photos per request")
+    sv.add_argument("--max-photo-mb", type=int, default=20, help="largest upload, enforced by the server")
+    sv.set_defaults(func=cmd_serve)
+
+    rv = sub.add_parser("review", help="the review store: reviewers, backup, exports")
+    rsub = rv.add_subparsers(dest="review_command", required=True)
+    au = rsub.add_parser("add-user", help="create a reviewer account (asks for the password)")
+    au.add_argument("username")
+    au.add_argument("--data-dir", default="data")
+    au.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    au.set_defaults(func=cmd_review_add_user)
+    bk = rsub.add_parser("backup", help="online backup of the store (SQLite backup API) and photos")
+    bk.add_argument("dest")
+    bk.add_argument("--data-dir", default="data")
+    bk.set_defaults(func=cmd_review_backup)
+    ex = rsub.add_parser("export", help="export decisions (CSV) and/or the reviewed photos as a dataset")
+    ex.add_argument("--data-dir", default="data")
+    ex.add_argument("--csv")
+    ex.add_argument("--dataset")
+    ex.set_defaults(func=cmd_review_export)
+
+    ev = sub.add_parser("evaluate", help="evaluate a model on a run's validation split and write the report")
+    ev.add_argument("--model", default=None, help="ONNX model (default: the shipped model)")
+    ev.add_argument("--split", default="models/report/split.json", help="split.json of the run (validation photos)")
+    ev.add_argument("--out", default="runs/evaluate", help="report folder")
+    ev.add_argument("--no-baselines", action="store_true", help="skip the two baselines (they need torch)")
+    ev.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two models on the same split")
+    ev.set_defaults(func=cmd_evaluate)
+
+    rc = sub.add_parser("recipe", help="reproduce a shipped model from a recipe YAML (train, calibrate, export, report)")
+    rc.add_argument("recipe", help="e.g. training/craftvision.yaml")
+    rc.add_argument("--no-progress", action="store_true")
+    rc.set_defaults(func=cmd_recipe)

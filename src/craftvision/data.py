@@ -132,9 +132,10 @@ def split_by_source(
 ) -> Split:
     """Stratified, seeded, source-grouped train/validation split without near-duplicate leakage.
 
-    For each class with several sources, whole sources go to validation (smallest first, after a
-    seeded shuffle) until about `val_fraction` of the class is there, but never the largest source
-    (the class must still be learnt). A class with one source is split by photo. Then any
+    For each class with several sources, whole sources go to validation (in a seeded order, each
+    only if the class's validation part stays under twice its share) until at least 70% of
+    `val_fraction` of the class is there; the largest source always stays in training (the class
+    must still be learnt). A class with one source is split by photo. Then any
     validation photo within `near_duplicate_bits` of a training photo (dHash) moves to training.
     """
     rng = random.Random(seed)
@@ -150,31 +151,17 @@ def split_by_source(
         if len(groups) >= 2:
             names = sorted(groups)
             rng.shuffle(names)
-            largest = max(names, key=lambda g: len(groups[g]))
+            largest = max(names, key=lambda g: (len(groups[g]), g))
             chosen, n = [], 0
-            for g in sorted(names, key=lambda g: len(groups[g])):
-                if g == largest or n >= target:
+            for g in names:  # seeded order; whole sources, never the largest (the class must be learnt)
+                if g == largest or n >= 0.7 * target:
                     continue
-                if n + len(groups[g]) > 2 * target and n > 0:
-                    continue
-                chosen.append(g)
-                n += len(groups[g])
-            if n < max(2, target // 3):
-                # the small sources are too few: take a random photo sample of the largest one too
-                extra = groups[largest][:]
-                rng.shuffle(extra)
-                k = target - n
-                val_extra = set(id(x) for x in extra[:k])
-                val += [s for s in extra if id(s) in val_extra]
-                train += [s for s in extra if id(s) not in val_extra]
-                for g in names:
-                    if g != largest:
-                        (val if g in chosen else train).extend(groups[g])
-                notes.append(f"{label}: sources {chosen} held out, plus {k} photos of {largest}")
-            else:
-                for g in names:
-                    (val if g in chosen else train).extend(groups[g])
-                notes.append(f"{label}: {len(chosen)} of {len(names)} sources held out ({n} photos)")
+                if n + len(groups[g]) <= 2 * target:
+                    chosen.append(g)
+                    n += len(groups[g])
+            for g in names:
+                (val if g in chosen else train).extend(groups[g])
+            notes.append(f"{label}: {len(chosen)} of {len(names)} sources held out ({n} photos): {sorted(chosen)}")
         else:
             shuffled = items[:]
             rng.shuffle(shuffled)

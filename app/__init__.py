@@ -1,0 +1,5 @@
+"""The craftvision Gradio app (installed as the package ``craftvision_app``)."""
+
+from .ui import CraftApp, build_app, launch_app
+
+__all__ = ["CraftApp", "build_app", "launch_app"]

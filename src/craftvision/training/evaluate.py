@@ -1,0 +1,309 @@
+"""Evaluation of an exported model on a split, with calibration, decisions and baselines.
+
+Writes the report kept with the model: ``report.md``, ``report.json``, ``confusion.png`` and
+``reliability.png``. The fine-tuned model is compared on the same validation photos with
+(a) logistic regression on frozen ImageNet features of the same backbone and (b) the
+un-fine-tuned ImageNet classifier with its classes mapped onto ours where a mapping exists.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..data import Sample
+from ..metrics import classification_summary, expected_calibration_error, fit_temperature, reliability_bins, softmax
+from ..predictor import NOT_A_CRAFT, decide, load_predictor
+
+#: ImageNet-1k class index -> our category, where ImageNet has a class for it.
+IMAGENET_TO_CATEGORY = {
+    741: "carpet",
+    883: "pottery", 725: "pottery", 738: "pottery", 659: "pottery", 809: "pottery", 899: "pottery",
+    968: "pottery", 504: "pottery", 923: "pottery",
+    790: "basketry", 588: "basketry",
+    679: "jewelry",
+    619: "metalware", 846: "metalware", 849: "metalware", 868: "metalware", 469: "metalware",
+    492: "woodwork", 910: "woodwork",
+    774: "leather", 514: "leather", 630: "leather", 893: "leather", 748: "leather", 414: "leather",
+    750: "textile", 824: "textile", 735: "textile",
+}
+
+
+def load_split(split_json: str | Path) -> tuple[list[Sample], list[Sample], list[str]]:
+    """Read the train and validation samples of a run's ``split.json``."""
+    doc = json.loads(Path(split_json).read_text())
+    names = doc["class_names"]
+
+    def label_of(path: str) -> str:
+        parent = Path(path).parent.name
+        return parent if parent in names else NOT_A_CRAFT
+
+    train = [Sample(Path(p), label_of(p), "") for p in doc["train_files"]]
+    val = [Sample(Path(p), label_of(p), "") for p in doc["val_files"]]
+    return train, val, names
+
+
+def onnx_outputs(model_path: str | Path, samples: list[Sample], batch_size: int = 16) -> dict:
+    """Logits, calibrated probabilities and per-photo latency of an ONNX model on samples."""
+    predictor = load_predictor(model_path, spinning=True)
+    logits, probs, seconds = [], [], []
+    for start in range(0, len(samples), batch_size):
+        chunk = samples[start:start + batch_size]
+        t0 = time.perf_counter()
+        x = np.stack([predictor.preprocess(predictor.load(s.path)) for s in chunk])
+        p, z = predictor.run(x, ("probabilities", "logits"))
+        seconds.append((time.perf_counter() - t0) / len(chunk))
+        probs.append(p)
+        logits.append(z)
+    return {"logits": np.concatenate(logits), "probs": np.concatenate(probs), "predictor": predictor,
+            "seconds_per_image": float(np.mean(seconds))}
+
+
+def fit_thresholds(probs: np.ndarray, y: np.ndarray, class_names: list[str], accept_precision: float = 0.98,
+                   noncraft_caught: float = 0.90, craft_to_nac_max: float = 0.02) -> dict:
+    """Choose the decision thresholds on validation for the stated targets.
+
+    accept: the lowest top-probability threshold at which (i) accepted photos are correct at
+    least `accept_precision` of the time and (ii) at most 1 - `noncraft_caught` of non-craft
+    photos are accepted. not_a_craft: the lowest threshold on p(not_a_craft) that sends at most
+    `craft_to_nac_max` of craft photos to not_a_craft (the rest of not_a_craft tops go to review).
+    """
+    nac = class_names.index(NOT_A_CRAFT) if NOT_A_CRAFT in class_names else None
+    top = probs.argmax(1)
+    conf = probs.max(1)
+    is_craft = (y != nac) if nac is not None else np.ones_like(y, dtype=bool)
+    accept_t = 1.0
+    for t in np.round(np.arange(0.30, 1.0, 0.01), 2):
+        acc_mask = (conf >= t) & (top != nac if nac is not None else True)
+        if acc_mask.sum() == 0:
+            continue
+        precision = float((top[acc_mask] == y[acc_mask]).mean())
+        nc_accepted = float(acc_mask[~is_craft].mean()) if (~is_craft).any() else 0.0
+        if precision >= accept_precision and nc_accepted <= 1 - noncraft_caught:
+            accept_t = float(t)
+            break
+    nac_t = 1.0
+    if nac is not None:
+        for t in np.round(np.arange(0.30, 1.0, 0.01), 2):
+            to_nac = (top == nac) & (probs[:, nac] >= t)
+            if float(to_nac[is_craft].mean()) <= craft_to_nac_max:
+                nac_t = float(t)
+                break
+    return {"accept_min_probability": accept_t, "not_a_craft_min_probability": nac_t,
+            "method": "not_a_craft class trained on non-craft photos + calibrated max-probability thresholds",
+            "targets": {"accept_precision": accept_precision, "noncraft_caught": noncraft_caught,
+                        "craft_to_not_a_craft_max": craft_to_nac_max}}
+
+
+def decision_report(probs: np.ndarray, y: np.ndarray, class_names: list[str], rule: dict) -> dict:
+    """Decision rates on crafts and non-crafts, and what each decision costs."""
+    nac = class_names.index(NOT_A_CRAFT) if NOT_A_CRAFT in class_names else -1
+    decisions = np.array([decide(p, class_names, rule) for p in probs])
+    top = probs.argmax(1)
+    craft = y != nac
+    out = {}
+    for name, mask in (("craft", craft), ("not_a_craft", ~craft)):
+        n = int(mask.sum())
+        out[name] = {"n": n, **{d: (float((decisions[mask] == d).mean()) if n else 0.0) for d in ("accept", "review", "not_a_craft")}}
+    accepted = decisions == "accept"
+    out["accept_precision"] = float((top[accepted] == y[accepted]).mean()) if accepted.any() else None
+    out["noncraft_caught"] = float((decisions[~craft] != "accept").mean()) if (~craft).any() else None
+    out["craft_sent_to_not_a_craft"] = out["craft"]["not_a_craft"]
+    return out
+
+
+def _plots(out_dir: Path, summary: dict, bins_before: list, bins_after: list) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cm = np.array(summary["confusion_matrix"])
+    names = summary["class_names"]
+    fig, ax = plt.subplots(figsize=(7, 6))
+    ax.imshow(cm, cmap="Blues")
+    ax.set_xticks(range(len(names)), names, rotation=60, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            if cm[i, j]:
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if cm[i, j] > cm.max() / 2 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("Validation confusion matrix")
+    fig.tight_layout()
+    fig.savefig(out_dir / "confusion.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], "k--", lw=1, label="perfect")
+    for bins, label in ((bins_before, "before (T=1)"), (bins_after, "after temperature scaling")):
+        xs = [b["confidence"] for b in bins if b["count"]]
+        ys = [b["accuracy"] for b in bins if b["count"]]
+        ax.plot(xs, ys, "o-", label=label)
+    ax.set_xlabel("confidence")
+    ax.set_ylabel("accuracy")
+    ax.set_title("Reliability diagram (validation)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "reliability.png", dpi=110)
+    plt.close(fig)
+
+
+def baseline_logistic(backbone: str, train: list[Sample], val: list[Sample], class_names: list[str],
+                      cache_dir: str | Path) -> dict:
+    """(a) Logistic regression on frozen ImageNet features of the same backbone (timm preprocessing)."""
+    from .features import embed_samples
+    from .headonly import fit_logistic_head
+    from .models import create_model, resolve_preprocess_spec
+
+    model = create_model(backbone, 1000).eval()
+    spec = resolve_preprocess_spec(model)
+    tr, _, _ = embed_samples(model, train, spec, cache_dir, backbone, views=2, progress=False)
+    va, _, _ = embed_samples(model, val, spec, cache_dir, backbone, views=2, progress=False)
+    index = {c: i for i, c in enumerate(class_names)}
+    w, b = fit_logistic_head(tr[:, :1], np.array([index[s.label] for s in train]), len(class_names))
+    probs = softmax(va[:, 0] @ w.T + b)
+    return classification_summary(probs, np.array([index[s.label] for s in val]), class_names)
+
+
+def baseline_imagenet(backbone: str, val: list[Sample], class_names: list[str]) -> dict:
+    """(b) The un-fine-tuned ImageNet classifier, its classes mapped onto ours where possible."""
+    import torch
+
+    from ..images import load_image
+    from ..preprocess import preprocess_image
+    from .models import create_model, resolve_preprocess_spec
+
+    model = create_model(backbone, 1000).eval()
+    spec = resolve_preprocess_spec(model)
+    covered = sorted(set(IMAGENET_TO_CATEGORY.values()))
+    idx = {c: i for i, c in enumerate(class_names)}
+    probs = np.zeros((len(val), len(class_names)), dtype=np.float32)
+    with torch.no_grad():
+        for start in range(0, len(val), 32):
+            chunk = val[start:start + 32]
+            x = torch.from_numpy(np.stack([preprocess_image(load_image(s.path, min_side=spec.resize_size), spec) for s in chunk]))
+            p = torch.softmax(model(x), 1).numpy()
+            for k, cat in IMAGENET_TO_CATEGORY.items():
+                probs[start:start + len(chunk), idx[cat]] += p[:, k]
+    y = np.array([idx[s.label] for s in val])
+    summary = classification_summary(probs, y, class_names)
+    in_cov = np.isin(y, [idx[c] for c in covered])
+    summary["coverage"] = {
+        "categories_mapped": covered,
+        "categories_unmapped": [c for c in class_names if c not in covered],
+        "imagenet_classes_used": len(IMAGENET_TO_CATEGORY),
+        "val_photos_in_mapped_categories": float(in_cov.mean()),
+        "top1_on_mapped_categories": float((probs[in_cov].argmax(1) == y[in_cov]).mean()) if in_cov.any() else 0.0,
+    }
+    return summary
+
+
+def craft_only(summary_probs: np.ndarray, y: np.ndarray, class_names: list[str]) -> dict:
+    """Metrics over the craft classes only (photos of crafts, not_a_craft column dropped)."""
+    if NOT_A_CRAFT not in class_names:
+        return classification_summary(summary_probs, y, class_names)
+    nac = class_names.index(NOT_A_CRAFT)
+    keep = [i for i in range(len(class_names)) if i != nac]
+    mask = y != nac
+    remap = {old: new for new, old in enumerate(keep)}
+    return classification_summary(summary_probs[mask][:, keep], np.array([remap[v] for v in y[mask]]),
+                                  [class_names[i] for i in keep])
+
+
+def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str | Path,
+                   baselines: bool = True, cache_dir: str | Path = ".cache/embeddings") -> dict:
+    """Evaluate an exported model on the validation photos of a split and write the report."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    train, val, names = load_split(split_json)
+    res = onnx_outputs(model_path, val)
+    predictor = res["predictor"]
+    if predictor.class_names != names:
+        raise ValueError(f"The model's classes {predictor.class_names} differ from the split's {names}.")
+    index = {c: i for i, c in enumerate(names)}
+    y = np.array([index[s.label] for s in val])
+    probs, logits = res["probs"], res["logits"]
+    summary = classification_summary(probs, y, names)
+    report = {
+        "model": str(model_path),
+        "model_version": predictor.version,
+        "split": str(split_json),
+        "val_photos": len(val),
+        "metrics": {k: summary[k] for k in ("top1", "top3", "macro_f1", "ece")},
+        "craft_only": {k: v for k, v in craft_only(probs, y, names).items() if k in ("n", "top1", "top3", "macro_f1")},
+        "per_class": summary["per_class"],
+        "confusion_matrix": summary["confusion_matrix"],
+        "class_names": names,
+        "calibration": {
+            "temperature": predictor.metadata["temperature"],
+            "ece_before": expected_calibration_error(softmax(logits), y),
+            "ece_after": expected_calibration_error(probs, y),
+        },
+        "decisions": decision_report(probs, y, names, predictor.decision_rule),
+        "thresholds": predictor.decision_rule,
+        "seconds_per_image": res["seconds_per_image"],
+    }
+    _plots(out_dir, summary, reliability_bins(softmax(logits), y), reliability_bins(probs, y))
+    if baselines:
+        backbone = predictor.metadata["backbone"]
+        lr = baseline_logistic(backbone, train, val, names, cache_dir)
+        inet = baseline_imagenet(backbone, val, names)
+        report["baselines"] = {
+            "logistic_regression_frozen": {k: lr[k] for k in ("top1", "top3", "macro_f1")},
+            "imagenet_mapped": {k: inet[k] for k in ("top1", "top3", "macro_f1")} | {"coverage": inet["coverage"]},
+        }
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2))
+    (out_dir / "report.md").write_text(render_markdown(report))
+    return report
+
+
+def render_markdown(r: dict) -> str:
+    m = r["metrics"]
+    lines = [
+        "# Validation report",
+        "",
+        f"Model `{r['model_version']}` on {r['val_photos']} validation photos (sources held out from training; see the model card).",
+        "",
+        "| model | top-1 | top-3 | macro-F1 |",
+        "|---|---|---|---|",
+        f"| shipped model | {m['top1']:.3f} | {m['top3']:.3f} | {m['macro_f1']:.3f} |",
+    ]
+    for name, b in r.get("baselines", {}).items():
+        lines.append(f"| baseline: {name.replace('_', ' ')} | {b['top1']:.3f} | {b['top3']:.3f} | {b['macro_f1']:.3f} |")
+    co = r["craft_only"]
+    lines += [
+        "",
+        f"Craft photos only ({co['n']}; 10 classes): top-1 {co['top1']:.3f}, macro-F1 {co['macro_f1']:.3f}.",
+    ]
+    if "baselines" in r:
+        cov = r["baselines"]["imagenet_mapped"]["coverage"]
+        lines += ["", f"ImageNet mapping covers {', '.join(cov['categories_mapped'])} "
+                      f"({cov['val_photos_in_mapped_categories']:.0%} of validation photos; top-1 there {cov['top1_on_mapped_categories']:.3f}); "
+                      f"no ImageNet class maps to {', '.join(cov['categories_unmapped'])}."]
+    c = r["calibration"]
+    lines += ["", "## Calibration", "",
+              f"Temperature {c['temperature']:.3f} fitted on validation: ECE {c['ece_before']:.3f} before, {c['ece_after']:.3f} after. "
+              "See reliability.png."]
+    d, t = r["decisions"], r["thresholds"]
+    lines += ["", "## Decisions", "",
+              f"Thresholds: accept when the top category has p >= {t['accept_min_probability']:.2f}; not_a_craft when "
+              f"p(not_a_craft) >= {t['not_a_craft_min_probability']:.2f} and it is the top class; otherwise review.", "",
+              "| photos | n | accept | review | not_a_craft |", "|---|---|---|---|---|"]
+    for k in ("craft", "not_a_craft"):
+        lines.append(f"| {k} | {d[k]['n']} | {d[k]['accept']:.1%} | {d[k]['review']:.1%} | {d[k]['not_a_craft']:.1%} |")
+    ap = d["accept_precision"]
+    lines += ["", f"Precision of accept: {ap:.1%}" if ap is not None else "No photo accepted.",
+              f"Non-craft photos caught (review or not_a_craft): {d['noncraft_caught']:.1%}" if d["noncraft_caught"] is not None else "",
+              f"Craft photos sent to not_a_craft: {d['craft_sent_to_not_a_craft']:.1%}", "",
+              "## Per class", "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for name, pc in r["per_class"].items():
+        lines.append(f"| {name} | {pc['precision']:.2f} | {pc['recall']:.2f} | {pc['f1']:.2f} | {int(pc['support'])} |")
+    lines += ["", f"Inference time: {r['seconds_per_image'] * 1000:.1f} ms per photo (decode + preprocess + model, batches of 16, this machine).",
+              "", "![confusion](confusion.png) ![reliability](reliability.png)", ""]
+    return "\n".join(lines)

@@ -1,0 +1,117 @@
+"""One command that reproduces a shipped model: train, calibrate, set thresholds, export, report, card.
+
+The recipe YAML has two sections: ``train`` (a `TrainConfig`) and ``recipe`` (a `RecipeConfig`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from ..data import file_sha256
+from ..errors import ConfigError
+from ..metrics import fit_temperature, softmax
+from .config import load_config
+
+
+@dataclass
+class RecipeConfig:
+    """How the trained checkpoint becomes the shipped model.
+
+    Attributes:
+        mode: "finetune" (the training loop) or "head" (logistic regression on frozen embeddings).
+        head_c: inverse regularisation of the logistic head (mode "head").
+        model_out: where the ONNX file goes.
+        report_dir: where the evaluation report goes.
+        card: the model card to write.
+        accept_precision, noncraft_caught, craft_to_not_a_craft_max: decision targets on validation.
+        baselines: also evaluate the two baselines on the same split.
+    """
+
+    mode: str = "finetune"
+    head_c: float = 2.0
+    model_out: str = "models/craftvision.onnx"
+    report_dir: str = "models/report"
+    card: str = "models/MODEL_CARD.md"
+    accept_precision: float = 0.98
+    noncraft_caught: float = 0.90
+    craft_to_not_a_craft_max: float = 0.02
+    baselines: bool = True
+
+
+def load_recipe(path: str | Path):
+    import yaml
+
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    for key in doc:
+        if key not in ("train", "recipe"):
+            raise ConfigError(f"Unknown recipe section {key!r} in {path}; expected 'train' and 'recipe'.")
+    names = [f.name for f in fields(RecipeConfig)]
+    for key in doc.get("recipe", {}):
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            raise ConfigError(f"Unknown recipe option {key!r} in {path}." + (f" Did you mean {close[0]!r}?" if close else ""))
+    recipe = RecipeConfig(**doc.get("recipe", {}))
+    if recipe.mode not in ("finetune", "head"):
+        raise ConfigError(f"recipe.mode must be 'finetune' or 'head'; got {recipe.mode!r}.")
+    return load_config(None, doc.get("train", {})), recipe
+
+
+def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
+    """Run the whole recipe; returns the evaluation report."""
+    from .evaluate import evaluate_model, fit_thresholds, load_split, onnx_outputs
+    from .export import export_onnx
+
+    cfg, recipe = load_recipe(path)
+    run_dir = Path(cfg.out_dir)
+    if recipe.mode == "finetune":
+        from .train import fit
+
+        best = fit(cfg, show_progress=show_progress)
+    else:
+        from .headonly import train_head_only
+
+        best = Path(train_head_only(cfg, c=recipe.head_c)["checkpoint"])
+    split_json = run_dir / "split.json"
+    _, val, names = load_split(split_json)
+
+    # Temperature and thresholds are fitted on the validation photos through the ONNX path itself.
+    raw = run_dir / "uncalibrated.onnx"
+    export_onnx(best, raw)
+    out = onnx_outputs(raw, val)
+    index = {c: i for i, c in enumerate(names)}
+    y = np.array([index[s.label] for s in val])
+    temperature = fit_temperature(out["logits"], y)
+    rule = fit_thresholds(softmax(out["logits"], temperature), y, names, recipe.accept_precision,
+                          recipe.noncraft_caught, recipe.craft_to_not_a_craft_max)
+    model_out = Path(recipe.model_out)
+    exported = export_onnx(best, model_out, temperature=temperature, decision=rule,
+                           extra_metadata={"data": {"source": "../shared/data/crafts and ../shared/data/noncraft (not redistributed)",
+                                                    "train_photos": len(load_split(split_json)[0]), "val_photos": len(val)}})
+    print(f"parity: max |p_torch - p_onnxruntime| = {exported['parity_max_abs_diff']:.2e}")
+    report = evaluate_model(model_out, split_json, recipe.report_dir, baselines=recipe.baselines)
+    report["recipe"] = {"train": cfg.to_dict(), "recipe": asdict(recipe), "parity_max_abs_diff": exported["parity_max_abs_diff"]}
+    shutil.copy(split_json, Path(recipe.report_dir) / "split.json")
+    (Path(recipe.report_dir) / "report.json").write_text(json.dumps(report, indent=2))
+    from .card import write_model_card
+
+    write_model_card(recipe.card, report, json.loads(split_json.read_text()))
+    write_checksums(model_out.parent)
+    return report
+
+
+def write_checksums(folder: str | Path) -> Path:
+    """SHA256SUMS of the shipped files in `folder` (models and reports)."""
+    folder = Path(folder)
+    lines = []
+    for f in sorted(folder.rglob("*")):
+        if f.is_file() and f.name != "SHA256SUMS" and not f.name.endswith(".sha256"):
+            lines.append(f"{file_sha256(f)}  {f.relative_to(folder)}")
+    out = folder / "SHA256SUMS"
+    out.write_text("\n".join(lines) + "\n")
+    return out
