@@ -144,6 +144,13 @@ class CraftApp:
         self.store.session_user(token)
         return self.store.submission(int(submission_id))
 
+    @staticmethod
+    def public(sub: dict) -> dict:
+        """A submission without server file paths (for the API)."""
+        out = dict(sub)
+        out["photos"] = [{k: v for k, v in p.items() if k not in ("path", "relpath")} for p in sub["photos"]]
+        return out
+
     def decide(self, token: str, submission_id: int, action: str, category: str | None, code: str | None, reason: str) -> dict:
         reviewer = self.store.session_user(token)
         self.store.add_decision(int(submission_id), action, reviewer, self.predictor.version,
@@ -322,7 +329,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
 
         lang.change(on_lang, lang, [header, tab_artisan, tab_status, tab_review, tab_model, files, camera, analyse_btn, category,
                                     answer_btn, restart_btn, declaration, description, contact, send_btn, ref_box, check_btn],
-                    js=SET_DIR_JS, api_visibility="private")
+                    js=SET_DIR_JS, api_name="ui_1", api_visibility="private")
 
         def question_outputs(category_id, answers, lg):
             s = core.suggest(category_id, answers, lg)
@@ -350,7 +357,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
 
         analyse_btn.click(do_analyse, [files, camera, lang],
                           [results_html, result_state, answers_state, category, suggestion_html, question, answer_btn, declaration],
-                          api_visibility="private")
+                          api_name="ui_2", api_visibility="private")
 
         @guarded
         def do_category(cat, lg):
@@ -359,9 +366,9 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
             return ({},) + question_outputs(cat, {}, lg)
 
         category.input(do_category, [category, lang], [answers_state, suggestion_html, question, answer_btn, declaration],
-                       api_visibility="private")
+                       api_name="ui_3", api_visibility="private")
         restart_btn.click(do_category, [category, lang], [answers_state, suggestion_html, question, answer_btn, declaration],
-                          api_visibility="private")
+                          api_name="ui_4", api_visibility="private")
 
         @guarded
         def do_answer(cat, answers, choice, lg):
@@ -374,7 +381,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
             return (answers,) + question_outputs(cat, answers, lg)
 
         answer_btn.click(do_answer, [category, answers_state, question, lang],
-                         [answers_state, suggestion_html, question, answer_btn, declaration], api_visibility="private")
+                         [answers_state, suggestion_html, question, answer_btn, declaration], api_name="ui_5", api_visibility="private")
 
         @guarded
         def do_send(file_list, cam, result, cat, answers, desc, cont, lg):
@@ -383,7 +390,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
             return f"**{t('sent', _lang(lg))}** `{ref}`", ref
 
         send_btn.click(do_send, [files, camera, result_state, category, answers_state, description, contact, lang], [sent_md, ref_box],
-                       api_visibility="private")
+                       api_name="ui_6", api_visibility="private")
 
         @guarded
         def do_check(ref, lg):
@@ -394,7 +401,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
                              f"HS {st['final_code'] or st['suggested_code']}")
             return "\n".join(lines)
 
-        check_btn.click(do_check, [ref_box, lang], status_md, api_visibility="private")
+        check_btn.click(do_check, [ref_box, lang], status_md, api_name="ui_7", api_visibility="private")
 
         # review wiring
         def do_login(u, p):
@@ -404,7 +411,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
                 raise gr.Error(str(exc)) from None
             return tok, gr.Group(visible=False), gr.Group(visible=True), f"Connecté / Logged in: **{html.escape(u)}**", ""
 
-        login_btn.click(do_login, [user, password], [token, login_box, review_box, who, password], api_visibility="private")
+        login_btn.click(do_login, [user, password], [token, login_box, review_box, who, password], api_name="ui_8", api_visibility="private")
 
         def review_call(fn):
             def wrapper(*args):
@@ -421,7 +428,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
             return [[r["id"], r["reference"][:8] + "…", r["created_at"][:19], r["category"], r["decision"], round(r["confidence"], 3),
                      r["suggested_code"] or ""] for r in rows]
 
-        refresh_btn.click(do_queue, [token, f_cat, f_dec, f_order], queue_df, api_visibility="private")
+        refresh_btn.click(do_queue, [token, f_cat, f_dec, f_order], queue_df, api_name="ui_9", api_visibility="private")
 
         def detail_view(sub):
             images = []
@@ -452,7 +459,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
                 raise CraftvisionError("Choose a submission id.")
             return detail_view(core.open_submission(tok, int(sid)))
 
-        open_btn.click(do_open, [token, sub_id], [gallery, detail_md], api_visibility="private")
+        open_btn.click(do_open, [token, sub_id], [gallery, detail_md], api_name="ui_10", api_visibility="private")
 
         @review_call
         def do_decide(tok, sid, act, fcat, fcode, why, rej):
@@ -462,16 +469,16 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
             return detail_view(sub)
 
         decide_btn.click(do_decide, [token, sub_id, action, fix_cat, fix_code, reason, reject_reason], [gallery, detail_md],
-                         api_visibility="private")
-        csv_btn.click(review_call(core.export_csv), token, export_file, api_visibility="private")
-        ds_btn.click(review_call(core.export_dataset), token, export_file, api_visibility="private")
+                         api_name="ui_11", api_visibility="private")
+        csv_btn.click(review_call(core.export_csv), token, export_file, api_name="ui_12", api_visibility="private")
+        ds_btn.click(review_call(core.export_dataset), token, export_file, api_name="ui_13", api_visibility="private")
 
         def do_logout(tok):
             if tok:
                 store.logout(tok)
             return "", gr.Group(visible=True), gr.Group(visible=False)
 
-        logout_btn.click(do_logout, token, [token, login_box, review_box], api_visibility="private")
+        logout_btn.click(do_logout, token, [token, login_box, review_box], api_name="ui_14", api_visibility="private")
 
         # model view
         def load_model_view():
@@ -480,7 +487,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
             cm = core.model_dir / "report" / "confusion.png"
             return text, (str(cm) if cm.exists() else None)
 
-        demo.load(load_model_view, None, [model_md, confusion], api_visibility="private")
+        demo.load(load_model_view, None, [model_md, confusion], api_name="ui_15", api_visibility="private")
 
         # -------------------------------------------------------------------- public API
         # Hidden components carry the programmatic endpoints (gradio_client handles the file uploads).
@@ -508,9 +515,9 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
                           api_description="Reviewer login (username, password); returns a session token.")
         api_btns[5].click(review_call(lambda tok, c, d, o: core.queue(tok, c, d, o or "oldest")), api_text[:4], api_json, api_name="queue",
                           api_description="Pending submissions (token, category, decision, order).")
-        api_btns[6].click(review_call(lambda tok, sid: core.open_submission(tok, int(sid))), api_text[:2], api_json, api_name="submission",
+        api_btns[6].click(review_call(lambda tok, sid: core.public(core.open_submission(tok, int(sid)))), api_text[:2], api_json, api_name="submission",
                           api_description="One submission with its decision history (token, id).")
-        api_btns[7].click(review_call(lambda tok, sid, act, c, code, why: core.decide(tok, int(sid), act, c, code, why)), api_text[:6], api_json,
+        api_btns[7].click(review_call(lambda tok, sid, act, c, code, why: core.public(core.decide(tok, int(sid), act, c, code, why))), api_text[:6], api_json,
                           api_name="decide", api_description="Append a decision (token, id, confirm|correct|reject, category, code, reason).")
         api_btns[8].click(review_call(core.export_csv), api_text[0], api_file_out, api_name="export_csv",
                           api_description="All decisions as CSV (token).")

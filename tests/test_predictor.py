@@ -113,9 +113,13 @@ def test_decision_rule():
     """Check accept / review / not_a_craft from probabilities and thresholds."""
     from craftvision.predictor import decide
 
+    from craftvision.predictor import craft_view
+
     names = ["carpet", "not_a_craft", "pottery"]
     rule = {"accept_min_probability": 0.8, "not_a_craft_min_probability": 0.6}
     assert decide(np.array([0.9, 0.05, 0.05]), names, rule) == "accept"
     assert decide(np.array([0.5, 0.1, 0.4]), names, rule) == "review"
     assert decide(np.array([0.1, 0.7, 0.2]), names, rule) == "not_a_craft"
     assert decide(np.array([0.3, 0.45, 0.25]), names, rule) == "review"
+    craft, cnames, p_nac = craft_view(np.array([0.3, 0.5, 0.2]), names)
+    assert cnames == ["carpet", "pottery"] and p_nac == 0.5 and np.allclose(craft, [0.6, 0.4])

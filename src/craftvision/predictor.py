@@ -55,7 +55,9 @@ class Prediction:
 
     Attributes:
         source: the file name (or "upload").
-        categories: the top-k categories with calibrated probabilities, best first.
+        categories: the top-k craft categories, best first, with calibrated probabilities given
+            that the photo shows a craft (they sum to 1 over all craft categories).
+        not_a_craft_probability: calibrated probability that the photo shows no craft product.
         decision: "accept" (confident), "review" (send to customs staff) or "not_a_craft".
         model_version: backbone and the first 12 hex digits of the model file's SHA-256.
         hs: the HS suggestion for the top craft category (None for not_a_craft).
@@ -66,6 +68,7 @@ class Prediction:
     categories: list[CategoryScore]
     decision: str
     model_version: str
+    not_a_craft_probability: float = 0.0
     hs: HSSuggestion | None = None
     seconds: float | None = None
     embedding: np.ndarray | None = field(default=None, repr=False)
@@ -79,6 +82,7 @@ class Prediction:
             "source": self.source,
             "categories": [asdict(c) for c in self.categories],
             "decision": self.decision,
+            "not_a_craft_probability": round(self.not_a_craft_probability, 6),
             "model_version": self.model_version,
             "hs": self.hs.to_dict() if self.hs else None,
         }
@@ -87,17 +91,37 @@ class Prediction:
         return out
 
 
+def craft_view(probs: np.ndarray, class_names: Sequence[str]) -> tuple[np.ndarray, list[str], float]:
+    """Split calibrated probabilities into P(not a craft) and the craft categories given it is a craft.
+
+    Returns:
+        (craft_probs, craft_names, p_not_a_craft): craft_probs sums to 1 over the craft classes
+        (p_c / (1 - p_not_a_craft)), so the ranking shown is always a ranking of crafts.
+    """
+    names = list(class_names)
+    if NOT_A_CRAFT not in names:
+        return probs, names, 0.0
+    i = names.index(NOT_A_CRAFT)
+    p_nac = float(probs[i])
+    craft = np.delete(probs, i)
+    total = float(craft.sum())
+    return (craft / total if total > 0 else np.full_like(craft, 1 / len(craft))), names[:i] + names[i + 1:], p_nac
+
+
 def decide(probs: np.ndarray, class_names: Sequence[str], rule: dict) -> str:
-    """accept / review / not_a_craft from calibrated probabilities and the model's fitted thresholds."""
-    order = np.argsort(-probs)
-    top = class_names[order[0]]
-    if NOT_A_CRAFT in class_names:
-        p_nc = float(probs[list(class_names).index(NOT_A_CRAFT)])
-        if top == NOT_A_CRAFT and p_nc >= rule["not_a_craft_min_probability"]:
+    """accept / review / not_a_craft from calibrated probabilities and the model's fitted thresholds.
+
+    not_a_craft when P(not a craft) reaches its threshold; accept when the top craft category's
+    (unconditional) probability reaches the accept threshold; review otherwise.
+    """
+    names = list(class_names)
+    p = np.asarray(probs)
+    if NOT_A_CRAFT in names:
+        i = names.index(NOT_A_CRAFT)
+        if float(p[i]) >= rule["not_a_craft_min_probability"]:
             return "not_a_craft"
-        if top == NOT_A_CRAFT:
-            return "review"
-    if float(probs[order[0]]) >= rule["accept_min_probability"]:
+        p = np.delete(p, i)
+    if float(p.max()) >= rule["accept_min_probability"]:
         return "accept"
     return "review"
 
@@ -165,14 +189,12 @@ class Predictor:
 
     def _to_prediction(self, probs: np.ndarray, source: str, top_k: int, answers: dict | None,
                        embedding: np.ndarray | None = None) -> Prediction:
-        order = np.argsort(-probs)[: max(1, top_k)]
-        cats = [CategoryScore(self.class_names[i], float(probs[i])) for i in order]
+        craft_probs, craft_names, p_nac = craft_view(probs, self.class_names)
+        order = np.argsort(-craft_probs)[: max(1, top_k)]
+        cats = [CategoryScore(craft_names[i], float(craft_probs[i])) for i in order]
         decision = decide(probs, self.class_names, self.decision_rule)
-        hs = None
-        top_craft = next((c.name for c in cats if c.name != NOT_A_CRAFT), None)
-        if decision != "not_a_craft" and top_craft is not None:
-            hs = self.taxonomy.suggest(top_craft, answers or {})
-        return Prediction(source, cats, decision, self.version, hs, embedding=embedding)
+        hs = self.taxonomy.suggest(cats[0].name, answers or {}) if decision != "not_a_craft" else None
+        return Prediction(source, cats, decision, self.version, p_nac, hs, embedding=embedding)
 
     # -- public API -----------------------------------------------------------------------
     def predict(self, source, *, top_k: int = 3, answers: dict | None = None, name: str | None = None) -> Prediction:

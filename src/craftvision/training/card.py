@@ -85,8 +85,8 @@ def write_model_card(path: str | Path, report: dict, split: dict) -> Path:
         "",
         "## Decisions and thresholds",
         "",
-        f"- `accept` when the top category has calibrated probability >= {t['accept_min_probability']:.2f}.",
-        f"- `not_a_craft` when `not_a_craft` is the top class with probability >= {t['not_a_craft_min_probability']:.2f}.",
+        f"- `not_a_craft` when the calibrated probability of not a craft is >= {t['not_a_craft_min_probability']:.2f}.",
+        f"- otherwise `accept` when the top craft category has calibrated probability >= {t['accept_min_probability']:.2f}.",
         "- `review` otherwise (customs staff decide).",
         "",
         f"Targets set on validation: {t.get('targets', {})}. What they cost on validation: craft photos "

@@ -66,18 +66,27 @@ def fit_thresholds(probs: np.ndarray, y: np.ndarray, class_names: list[str], acc
                    noncraft_caught: float = 0.90, craft_to_nac_max: float = 0.02) -> dict:
     """Choose the decision thresholds on validation for the stated targets.
 
-    accept: the lowest top-probability threshold at which (i) accepted photos are correct at
-    least `accept_precision` of the time and (ii) at most 1 - `noncraft_caught` of non-craft
-    photos are accepted. not_a_craft: the lowest threshold on p(not_a_craft) that sends at most
-    `craft_to_nac_max` of craft photos to not_a_craft (the rest of not_a_craft tops go to review).
+    not_a_craft: the lowest threshold on P(not a craft) that sends at most `craft_to_nac_max` of
+    craft photos to not_a_craft. accept: the lowest threshold on the top craft probability at
+    which (i) accepted photos are correct at least `accept_precision` of the time and (ii) at
+    most 1 - `noncraft_caught` of non-craft photos are accepted. Everything else is review.
     """
     nac = class_names.index(NOT_A_CRAFT) if NOT_A_CRAFT in class_names else None
-    top = probs.argmax(1)
-    conf = probs.max(1)
+    craft_cols = [i for i in range(len(class_names)) if i != nac]
+    top = np.array(craft_cols)[probs[:, craft_cols].argmax(1)]  # best craft category
+    conf = probs[:, craft_cols].max(1)
+    p_nac = probs[:, nac] if nac is not None else np.zeros(len(y))
     is_craft = (y != nac) if nac is not None else np.ones_like(y, dtype=bool)
+    grid = np.round(np.arange(0.05, 1.0, 0.01), 2)
+    nac_t = 1.0
+    if nac is not None:
+        for t in grid:  # lowest threshold that sends at most craft_to_nac_max of craft photos to not_a_craft
+            if float((p_nac[is_craft] >= t).mean()) <= craft_to_nac_max:
+                nac_t = float(t)
+                break
     accept_t = 1.0
-    for t in np.round(np.arange(0.30, 1.0, 0.01), 2):
-        acc_mask = (conf >= t) & (top != nac if nac is not None else True)
+    for t in grid:
+        acc_mask = (conf >= t) & (p_nac < nac_t)
         if acc_mask.sum() == 0:
             continue
         precision = float((top[acc_mask] == y[acc_mask]).mean())
@@ -85,15 +94,8 @@ def fit_thresholds(probs: np.ndarray, y: np.ndarray, class_names: list[str], acc
         if precision >= accept_precision and nc_accepted <= 1 - noncraft_caught:
             accept_t = float(t)
             break
-    nac_t = 1.0
-    if nac is not None:
-        for t in np.round(np.arange(0.30, 1.0, 0.01), 2):
-            to_nac = (top == nac) & (probs[:, nac] >= t)
-            if float(to_nac[is_craft].mean()) <= craft_to_nac_max:
-                nac_t = float(t)
-                break
     return {"accept_min_probability": accept_t, "not_a_craft_min_probability": nac_t,
-            "method": "not_a_craft class trained on non-craft photos + calibrated max-probability thresholds",
+            "method": "not_a_craft class trained on non-craft photos; thresholds on calibrated P(not a craft) and top craft probability",
             "targets": {"accept_precision": accept_precision, "noncraft_caught": noncraft_caught,
                         "craft_to_not_a_craft_max": craft_to_nac_max}}
 
@@ -102,7 +104,8 @@ def decision_report(probs: np.ndarray, y: np.ndarray, class_names: list[str], ru
     """Decision rates on crafts and non-crafts, and what each decision costs."""
     nac = class_names.index(NOT_A_CRAFT) if NOT_A_CRAFT in class_names else -1
     decisions = np.array([decide(p, class_names, rule) for p in probs])
-    top = probs.argmax(1)
+    craft_cols = [i for i in range(len(class_names)) if i != nac]
+    top = np.array(craft_cols)[probs[:, craft_cols].argmax(1)]
     craft = y != nac
     out = {}
     for name, mask in (("craft", craft), ("not_a_craft", ~craft)):
@@ -292,8 +295,8 @@ def render_markdown(r: dict) -> str:
               "See reliability.png."]
     d, t = r["decisions"], r["thresholds"]
     lines += ["", "## Decisions", "",
-              f"Thresholds: accept when the top category has p >= {t['accept_min_probability']:.2f}; not_a_craft when "
-              f"p(not_a_craft) >= {t['not_a_craft_min_probability']:.2f} and it is the top class; otherwise review.", "",
+              f"Thresholds: not_a_craft when P(not a craft) >= {t['not_a_craft_min_probability']:.2f}; otherwise accept when "
+              f"the top craft category has p >= {t['accept_min_probability']:.2f}; otherwise review.", "",
               "| photos | n | accept | review | not_a_craft |", "|---|---|---|---|---|"]
     for k in ("craft", "not_a_craft"):
         lines.append(f"| {k} | {d[k]['n']} | {d[k]['accept']:.1%} | {d[k]['review']:.1%} | {d[k]['not_a_craft']:.1%} |")
