@@ -34,6 +34,9 @@ class TrainConfig:
         num_threads: torch intra-op threads (0 = all cores).
         max_per_class: cap photos per class (quick runs and tests), 0 = no cap.
         augment_scale_min, color_jitter: augmentation strength.
+        lp_init: start the head from a logistic regression on frozen embeddings (LP-FT, Kumar et
+            al. 2022: fine-tuning from a fitted head distorts the pretrained features less, which
+            helps on photos from unseen sources); lp_c is its inverse L2 strength.
     """
 
     data: str = ""
@@ -65,6 +68,8 @@ class TrainConfig:
     max_per_class: int = 0
     augment_scale_min: float = 0.35
     color_jitter: float = 0.3
+    lp_init: bool = False
+    lp_c: float = 2.0
 
     def validate(self) -> "TrainConfig":
         if self.balance not in ("sampler", "loss", "none"):

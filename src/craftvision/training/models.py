@@ -101,6 +101,13 @@ def create_model(
         model = timm.create_model(name, pretrained=False, num_classes=num_classes, drop_rate=drop_rate)
     except RuntimeError as exc:  # timm raises RuntimeError('Unknown model ...')
         raise ConfigError(f"Unknown timm backbone {name!r}: {exc}") from None
+    if num_classes != 1000:
+        # timm's default head init for EfficientNets (uniform +-1/sqrt(num_classes)) gives logits of
+        # several units on ImageNet features with few classes: the first steps then destroy the
+        # pretrained features. A near-zero head starts from uniform predictions instead.
+        head = model.get_classifier()
+        torch.nn.init.normal_(head.weight, std=0.01)
+        torch.nn.init.zeros_(head.bias)
     if not pretrained:
         return model
     if weights_path is None and name not in OFFLINE_WEIGHT_PACKAGES:

@@ -223,6 +223,22 @@ def git_revision() -> str:
         return "unknown"
 
 
+def _fit_linear_probe(model, split: Split, class_names: list[str], spec: PreprocessSpec, cfg: TrainConfig) -> None:
+    """Set the head to a logistic regression fitted on frozen embeddings of the training photos."""
+    from .features import embed_samples
+    from .headonly import fit_logistic_head
+
+    model.eval()
+    emb, _, _ = embed_samples(model, split.train, spec, ".cache/embeddings", cfg.backbone, views=2, progress=False)
+    index = {c: i for i, c in enumerate(class_names)}
+    weight, bias = fit_logistic_head(emb, np.array([index[s.label] for s in split.train]), len(class_names), c=cfg.lp_c,
+                                     seed=cfg.seed)
+    with torch.no_grad():
+        model.get_classifier().weight.copy_(torch.from_numpy(weight))
+        model.get_classifier().bias.copy_(torch.from_numpy(bias))
+    model.train()
+
+
 def fit(cfg: TrainConfig, resume: bool = False, show_progress: bool = True) -> Path:
     """Train a classifier as `cfg` says; returns the path of the best checkpoint.
 
@@ -246,6 +262,8 @@ def fit(cfg: TrainConfig, resume: bool = False, show_progress: bool = True) -> P
             )
         model.load_state_dict(init["state_dict"])
     spec = resolve_preprocess_spec(model)
+    if cfg.lp_init and not cfg.init_from:
+        _fit_linear_probe(model, split, class_names, spec, cfg)
     if cfg.image_size:
         spec = PreprocessSpec((cfg.image_size, cfg.image_size), math.floor(cfg.image_size / 0.875),
                               spec.interpolation, spec.mean, spec.std)
