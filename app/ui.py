@@ -123,7 +123,7 @@ class CraftApp:
             raise CraftvisionError(t("not_a_craft_cannot_send", lang))
         s = self.taxonomy.suggest(category, answers or {})
         return self.store.create_submission(uploads, pred, dict(answers or {}), s.code.display if s.code else None,
-                                            description or "", contact or "", lang)
+                                            description or "", contact or "", lang, category=category)
 
     def check(self, reference: str, lang: str = "fr") -> dict:
         """What an artisan sees of their own request (the ``/status`` API endpoint)."""
@@ -262,7 +262,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
                     camera = gr.Image(sources=["webcam"], type="filepath", label=t("camera", "fr"))
                 analyse_btn = gr.Button(t("analyse", "fr"), variant="primary", elem_id="analyse")
                 results_html = gr.HTML(elem_id="results")
-                category = gr.Dropdown(craft_choices("fr"), label=t("category", "fr"), elem_id="category", interactive=True)
+                category = gr.Dropdown(craft_choices("fr"), value=None, label=t("category", "fr"), elem_id="category", interactive=True)
                 suggestion_html = gr.HTML(elem_id="suggestion")
                 question = gr.Radio([], label="", visible=False, elem_id="question")
                 with gr.Row():

@@ -61,6 +61,15 @@ def page():
 
 def test_artisan_and_reviewer_in_a_browser(app_url, page, synthetic_data):
     """Check the whole flow a person follows, in French then Arabic, then as a customs reviewer."""
+    try:
+        _flow(app_url, page, synthetic_data)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
+        (ARTIFACTS / "failure.html").write_text(page.content())
+        raise
+
+
+def _flow(app_url, page, synthetic_data):
     url, store = app_url
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(url)
@@ -91,24 +100,25 @@ def test_artisan_and_reviewer_in_a_browser(app_url, page, synthetic_data):
     page.screenshot(path=str(ARTIFACTS / "artisan-ar.png"), full_page=True)
     page.locator("#lang label", has_text="Français").click()
 
+    page.set_viewport_size({"width": 1280, "height": 1600})  # the customs desk: a desktop screen
     page.get_by_role("tab", name="Revue douane").click()
     page.locator("#user input, #user textarea").first.fill("douane1")
     page.locator("#password input").fill("another long password")
     page.locator("#login").click()
     page.locator("#refresh").click()
-    page.locator("#queue").get_by_text("carpet").first.wait_for()
+    page.wait_for_function("document.getElementById('queue') && document.getElementById('queue').innerText.includes('5701.10')")
     page.screenshot(path=str(ARTIFACTS / "review-queue.png"), full_page=True)
     sid = store.queue()[0]["id"]
     page.locator("#sub_id input").fill(str(sid))
     page.locator("#open").click()
-    page.locator("#detail").get_by_text("pending").wait_for()
+    page.wait_for_function("document.getElementById('detail').innerText.includes('pending')")
     page.locator("#action label", has_text="Corriger").click()
     page.locator("#fix_code input, #fix_code textarea").first.fill("5701.90")
     page.locator("#reason input, #reason textarea").first.fill("fibre synthétique déclarée")
     page.locator("#decide").click()
-    page.locator("#detail").get_by_text("corrected").first.wait_for()
+    page.wait_for_function("document.getElementById('detail').innerText.includes('corrected')")
     page.locator("#export_csv").click()
-    page.locator("#export_file").get_by_text("decisions.csv").wait_for()
+    page.locator('a[download="decisions.csv"]').first.wait_for()
     st = store.status(reference)
     assert st.state == "corrected" and st.final_code == "5701.90"
     assert "douane1" in store.export_decisions_csv()

@@ -236,8 +236,12 @@ class ReviewStore:
     # -- submissions --------------------------------------------------------------------------
     def create_submission(self, photos: list[tuple[str, bytes]], prediction: dict, answers: dict | None = None,
                           suggested_code: str | None = None, description: str = "", contact: str = "",
-                          lang: str = "fr") -> str:
-        """Store a submission and its photos; returns its unguessable reference (192 random bits)."""
+                          lang: str = "fr", category: str | None = None) -> str:
+        """Store a submission and its photos; returns its unguessable reference (192 random bits).
+
+        `category` is the one the artisan answered the questions for (default: the model's top);
+        the model's own ranking stays in the stored prediction.
+        """
         if not photos:
             raise StoreError("A submission needs at least one photo.")
         top = prediction["categories"][0]
@@ -248,7 +252,7 @@ class ReviewStore:
             cur = conn.execute(
                 "INSERT INTO submissions (reference, created_at, category, decision, confidence, model_version, "
                 "prediction_json, answers_json, suggested_code, description, contact, lang) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (reference, now, top["name"], prediction["decision"], float(top["probability"]), prediction["model_version"],
+                (reference, now, category or top["name"], prediction["decision"], float(top["probability"]), prediction["model_version"],
                  json.dumps(prediction, ensure_ascii=False), json.dumps(answers or {}, ensure_ascii=False), suggested_code,
                  description[:2000], contact[:200], lang),
             )
