@@ -34,7 +34,8 @@ CSS = """
 [dir=rtl] .cv-card {text-align: right;}
 """
 
-SET_DIR_JS = "(lang) => { document.documentElement.dir = (lang === 'ar') ? 'rtl' : 'ltr'; document.documentElement.lang = lang; return lang; }"
+SET_DIR_JS = ("(...args) => { const lang = args[0]; document.documentElement.dir = (lang === 'ar') ? 'rtl' : 'ltr'; "
+              "document.documentElement.lang = lang; return args; }")
 
 
 def _lang(lang: str | None) -> str:
@@ -92,7 +93,9 @@ class CraftApp:
                 heat, _ = self.predictor.class_activation_map(image)
                 m = measure(image, original_size=_encoded_size(data), heat=heat)
                 item = pred.to_dict()
-                item["hints"] = [t(k, lang, **v) for k, v in hints(m)]
+                found = hints(m)
+                item["hints"] = [t(k, lang, **v) for k, v in found]
+                item["hint_keys"] = [[k, v] for k, v in found]
                 item["quality"] = m
                 item["error"] = None
                 if category is None and pred.decision != "not_a_craft" and pred.hs is not None:
@@ -192,7 +195,8 @@ class CraftApp:
                 parts.append(f'<tr><td>{html.escape(name)}</td><td><span class="cv-bar" style="width:{width}px"></span></td>'
                              f"<td>{c['probability']:.0%}</td></tr>")
             parts.append("</table>")
-            for h in p.get("hints", []):
+            shown = [t(k, lang, **v) for k, v in p["hint_keys"]] if "hint_keys" in p else p.get("hints", [])
+            for h in shown:
                 parts.append(f'<p class="cv-warn">⚠ {html.escape(h)}</p>')
             parts.append("</div>")
         parts.append("</div>")
@@ -319,17 +323,28 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
                 confusion = gr.Image(label="Confusion matrix", interactive=False)
 
         # ------------------------------------------------------------------------ wiring
-        def on_lang(lg):
+        def on_lang(lg, result, cat, answers):
             lg = _lang(lg)
-            return (gr.Markdown(f"## {t('title', lg)}\n\n{t('intro', lg)}"), gr.Tab(t("tab_artisan", lg)), gr.Tab(t("tab_status", lg)),
-                    gr.Tab(t("tab_review", lg)), gr.Tab(t("tab_model", lg)), gr.File(label=t("photos", lg)), gr.Image(label=t("camera", lg)),
-                    gr.Button(t("analyse", lg)), gr.Dropdown(choices=craft_choices(lg), label=t("category", lg)), gr.Button(t("answer", lg)),
-                    gr.Button(t("restart", lg)), gr.Textbox(label=t("declaration", lg)), gr.Textbox(label=t("description", lg)),
-                    gr.Textbox(label=t("contact", lg)), gr.Button(t("send", lg)), gr.Textbox(label=t("reference", lg)), gr.Button(t("check", lg)))
+            widgets = (gr.Markdown(f"## {t('title', lg)}\n\n{t('intro', lg)}"), gr.Tab(t("tab_artisan", lg)), gr.Tab(t("tab_status", lg)),
+                       gr.Tab(t("tab_review", lg)), gr.Tab(t("tab_model", lg)), gr.File(label=t("photos", lg)), gr.Image(label=t("camera", lg)),
+                       gr.Button(t("analyse", lg)), gr.Dropdown(choices=craft_choices(lg), label=t("category", lg)), gr.Button(t("answer", lg)),
+                       gr.Button(t("restart", lg)), gr.Textbox(label=t("declaration", lg)), gr.Textbox(label=t("description", lg)),
+                       gr.Textbox(label=t("contact", lg)), gr.Button(t("send", lg)), gr.Textbox(label=t("reference", lg)), gr.Button(t("check", lg)))
+            # what is already on the page is shown again in the new language
+            results = core.render_results(result, lg) if result else ""
+            suggestion, radio = "", gr.Radio(visible=False)
+            if cat:
+                try:
+                    suggestion, radio, _, _ = question_outputs(cat, answers or {}, lg)
+                except CraftvisionError:
+                    pass
+            return widgets + (results, suggestion, radio)
 
-        lang.change(on_lang, lang, [header, tab_artisan, tab_status, tab_review, tab_model, files, camera, analyse_btn, category,
-                                    answer_btn, restart_btn, declaration, description, contact, send_btn, ref_box, check_btn],
-                    js=SET_DIR_JS, api_name="ui_1", api_visibility="private")
+        lang.change(on_lang, [lang, result_state, category, answers_state],
+                    [header, tab_artisan, tab_status, tab_review, tab_model, files, camera, analyse_btn, category,
+                     answer_btn, restart_btn, declaration, description, contact, send_btn, ref_box, check_btn,
+                     results_html, suggestion_html, question],
+                    js=SET_DIR_JS, api_name="ui_lang", api_visibility="private")
 
         def question_outputs(category_id, answers, lg):
             s = core.suggest(category_id, answers, lg)

@@ -22,6 +22,24 @@ def _flip(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x[:, :, ::-1])
 
 
+_TRAIN_TF = {}
+
+
+def _augmented(image, spec: PreprocessSpec, seed: int) -> np.ndarray:
+    """One seeded training-style view of an image (the training transform of the same spec)."""
+    from ..preprocess import build_train_transform
+
+    key = spec
+    if key not in _TRAIN_TF:
+        _TRAIN_TF[key] = build_train_transform(spec)
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        return _TRAIN_TF[key](image).numpy()
+    finally:
+        torch.random.set_rng_state(state)
+
+
 class EmbeddingCache:
     """Embeddings stored per (backbone weights, preprocessing, view) and content hash of each photo.
 
@@ -58,7 +76,11 @@ def model_key(model: torch.nn.Module, spec: PreprocessSpec, name: str, views: in
 @torch.no_grad()
 def embed_samples(model, samples: list[Sample], spec: PreprocessSpec, cache_dir: str | Path | None = None,
                   name: str = "backbone", views: int = 1, batch_size: int = 32, progress: bool = True):
-    """Pooled embeddings (N, views, D) of `samples`; view 0 is the evaluation crop, view 1 its mirror.
+    """Pooled embeddings (N, views, D) of `samples`.
+
+    View 0 is the evaluation crop, view 1 its mirror, views 2+ are augmented crops (random
+    resized crop, flip, colour jitter), seeded by the photo's content hash so they are
+    reproducible and cacheable.
 
     Returns:
         (embeddings, hashes, n_computed): embeddings in sample order, the content hash of each
@@ -76,12 +98,15 @@ def embed_samples(model, samples: list[Sample], spec: PreprocessSpec, cache_dir:
         bar = tqdm(total=len(todo), desc=f"embedding ({name})", unit="img", leave=False)
     for start in range(0, len(todo), batch_size):
         idx = todo[start:start + batch_size]
-        arrays = [preprocess_image(load_image(samples[i].path, min_side=spec.resize_size), spec) for i in idx]
+        images = [load_image(samples[i].path, min_side=spec.resize_size) for i in idx]
         batch = []
-        for a in arrays:
+        for i, im in zip(idx, images):
+            a = preprocess_image(im, spec)
             batch.append(a)
             if views > 1:
                 batch.append(_flip(a))
+            for k in range(2, views):
+                batch.append(_augmented(im, spec, int(hashes[i][:8], 16) + k))
         x = torch.from_numpy(np.stack(batch))  # (B * views, 3, H, W)
         emb = model.forward_head(model.forward_features(x), pre_logits=True).numpy()
         emb = emb.reshape(len(idx), views, -1)
