@@ -90,7 +90,58 @@ def cmd_review_export(args) -> int:
     return 0
 
 
+def cmd_data_check(args) -> int:
+    from .datacheck import check_dataset
+
+    extra = dict(x.split("=", 1) for x in (args.extra_class or []))
+    r = check_dataset(args.dir, args.out, val=args.val, near_bits=args.near_bits, extra_classes=extra or None)
+    print((Path(args.out) / "report.md").read_text())
+    if args.strict and (r["conflicting_labels"] or r["train_val_leakage"]):
+        print(f"error: {len(r['conflicting_labels'])} conflicting-label groups, {len(r['train_val_leakage'])} leakage groups",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_data_import(args) -> int:
+    from .datacheck import import_review
+
+    print(json.dumps(import_review(args.export, args.dataset), indent=2))
+    return 0
+
+
+def cmd_promote(args) -> int:
+    from .training.compare import promote
+
+    result = promote(args.new, args.split, current=args.current, force=args.force, reason=args.reason)
+    print(result["message"])
+    return 0 if result["promoted"] else 1
+
+
 def register(sub) -> None:
+    dt = sub.add_parser("data", help="check a dataset, fold in review exports")
+    dsub = dt.add_subparsers(dest="data_command", required=True)
+    dc = dsub.add_parser("check", help="unreadable files, duplicates, conflicts, leakage, tiny and rotated images")
+    dc.add_argument("dir")
+    dc.add_argument("--val", help="validation folder (checked for leakage)")
+    dc.add_argument("--extra-class", action="append", metavar="NAME=FOLDER")
+    dc.add_argument("--out", default="runs/data-check")
+    dc.add_argument("--near-bits", type=int, default=4)
+    dc.add_argument("--strict", action="store_true", help="exit 1 on conflicting labels or leakage")
+    dc.set_defaults(func=cmd_data_check)
+    di = dsub.add_parser("import-review", help="merge a review export into a training dataset")
+    di.add_argument("export")
+    di.add_argument("--dataset", required=True)
+    di.set_defaults(func=cmd_data_import)
+
+    pm = sub.add_parser("promote", help="make NEW the shipped model if it is not worse on the reference split")
+    pm.add_argument("new")
+    pm.add_argument("--split", default="models/report/split.json")
+    pm.add_argument("--current", default="models/craftvision.onnx")
+    pm.add_argument("--force", action="store_true")
+    pm.add_argument("--reason", default="")
+    pm.set_defaults(func=cmd_promote)
+
     sv = sub.add_parser("serve", help="start the app (artisan view, customs review, model card)")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=7860)

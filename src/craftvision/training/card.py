@@ -72,6 +72,18 @@ def write_model_card(path: str | Path, report: dict, split: dict) -> Path:
         "",
         "## Metrics (validation, held-out sources)",
         "",
+    ]
+    shipped = report.get("shipped", {})
+    if shipped.get("refit_on_all_photos"):
+        lines += [
+            "The shipped `craftvision.onnx` is the same recipe **refit on all photos** (training and validation "
+            "sources), with the temperature and thresholds fitted on validation: more shops and product kinds than the "
+            f"validation run saw. The figures below are those of the validation run's model, `{Path(shipped['holdout_model']).name}` "
+            "(kept in `models/validation/`), trained without the validation sources and measured on them; the shipped model "
+            "has no held-out figure of its own on these photos.",
+            "",
+        ]
+    lines += [
         f"All {report['val_photos']} photos, 11 classes: top-1 {m['top1']:.3f}, top-3 {m['top3']:.3f}, macro-F1 {m['macro_f1']:.3f}, "
         f"ECE {report['calibration']['ece_after']:.3f} (before calibration {report['calibration']['ece_before']:.3f}).",
         f"Craft photos only ({co['n']}), 10 classes: top-1 {co['top1']:.3f}, macro-F1 {co['macro_f1']:.3f}.",

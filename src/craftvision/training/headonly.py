@@ -46,7 +46,7 @@ def fit_logistic_head(features: np.ndarray, labels: np.ndarray, num_classes: int
 
 
 def train_head_only(cfg: TrainConfig, init_from: str | None = None, c: float = 2.0, views: int = 2,
-                    cache_dir: str | Path | None = None) -> dict:
+                    cache_dir: str | Path | None = None, use_all: bool = False) -> dict:
     """Retrain the classification head on cached embeddings; writes ``best.pt`` in the run folder.
 
     Args:
@@ -56,6 +56,8 @@ def train_head_only(cfg: TrainConfig, init_from: str | None = None, c: float = 2
         c: inverse L2 strength of the logistic regression.
         views: 2 adds the mirror image of each photo as a training view.
         cache_dir: where embeddings are cached (default ``.cache/embeddings``).
+        use_all: train on every photo (train and validation): the refit of a shipped model whose
+            validation figures come from the same recipe run on the split.
 
     Returns:
         Timings, sizes and validation metrics, also written to ``head_only.json``.
@@ -67,6 +69,9 @@ def train_head_only(cfg: TrainConfig, init_from: str | None = None, c: float = 2
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     split, class_names = prepare_split(cfg)
+    if use_all:
+        split = type(split)(sorted(split.train + split.val, key=lambda s_: str(s_.path)), split.val,
+                            split.notes + ["refit on all photos: the validation photos are in training too"])
     model = create_model(cfg.backbone, len(class_names), cfg.pretrained, cfg.weights_path or None)
     if init_from:
         init = load_checkpoint(init_from)
@@ -78,6 +83,7 @@ def train_head_only(cfg: TrainConfig, init_from: str | None = None, c: float = 2
     t0 = time.perf_counter()
     tr, _, n_tr = embed_samples(model, split.train, spec, cache, cfg.backbone, views=views, progress=False)
     va, _, n_va = embed_samples(model, split.val, spec, cache, cfg.backbone, views=views, progress=False)
+    # the split's validation photos' embeddings come from the same cache (views beyond 2 unused there)
     t_embed = time.perf_counter() - t0
     index = {c_: i for i, c_ in enumerate(class_names)}
     y_tr = np.array([index[s.label] for s in split.train])
@@ -92,10 +98,12 @@ def train_head_only(cfg: TrainConfig, init_from: str | None = None, c: float = 2
     probs = softmax(va[:, 0] @ weight.T + bias)
     summary = classification_summary(probs, y_va, class_names)
     metrics = {"val_top1": summary["top1"], "val_top3": summary["top3"], "val_macro_f1": summary["macro_f1"],
-               "val_ece": summary["ece"], "head": "logistic_regression", "C": c, "views": views}
+               "val_ece": summary["ece"], "head": "logistic_regression", "C": c, "views": views,
+               "validation_in_training": use_all}
     save_checkpoint(out / "best.pt", model, cfg, class_names, spec, metrics, 0,
                     {"run": {"git": git_revision(), "train_size": len(split.train), "val_size": len(split.val),
-                             "mode": "head_only", "init_from": init_from or "imagenet"}})
+                             "mode": "head_only_refit_all" if use_all else "head_only",
+                             "init_from": init_from or "imagenet"}})
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
     (out / "split.json").write_text(json.dumps(
         {**split.summary(), "class_names": class_names,

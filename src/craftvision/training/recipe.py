@@ -26,6 +26,10 @@ class RecipeConfig:
     Attributes:
         mode: "finetune" (the training loop) or "head" (logistic regression on frozen embeddings).
         head_c: inverse regularisation of the logistic head (mode "head").
+        head_views: embedding views per training photo (eval crop, mirror, then augmented crops).
+        refit_all: after the validation run, refit the head on all photos (train + validation) for
+            the shipped model, with the temperature and thresholds fitted on validation; the
+            validation run's model is kept as `holdout_model_out` so its figures stay reproducible.
         model_out: where the ONNX file goes.
         report_dir: where the evaluation report goes.
         card: the model card to write.
@@ -35,6 +39,9 @@ class RecipeConfig:
 
     mode: str = "finetune"
     head_c: float = 2.0
+    head_views: int = 2
+    refit_all: bool = False
+    holdout_model_out: str = "models/validation/craftvision-holdout.onnx"
     model_out: str = "models/craftvision.onnx"
     report_dir: str = "models/report"
     card: str = "models/MODEL_CARD.md"
@@ -76,9 +83,9 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
     else:
         from .headonly import train_head_only
 
-        best = Path(train_head_only(cfg, c=recipe.head_c)["checkpoint"])
+        best = Path(train_head_only(cfg, c=recipe.head_c, views=recipe.head_views)["checkpoint"])
     split_json = run_dir / "split.json"
-    _, val, names = load_split(split_json)
+    train, val, names = load_split(split_json)
 
     # Temperature and thresholds are fitted on the validation photos through the ONNX path itself.
     raw = run_dir / "uncalibrated.onnx"
@@ -89,13 +96,31 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
     temperature = fit_temperature(out["logits"], y)
     rule = fit_thresholds(softmax(out["logits"], temperature), y, names, recipe.accept_precision,
                           recipe.noncraft_caught, recipe.craft_to_not_a_craft_max)
-    model_out = Path(recipe.model_out)
-    exported = export_onnx(best, model_out, temperature=temperature, decision=rule,
-                           extra_metadata={"data": {"source": "../shared/data/crafts and ../shared/data/noncraft (not redistributed)",
-                                                    "train_photos": len(load_split(split_json)[0]), "val_photos": len(val)}})
+    data_meta = {"source": "../shared/data/crafts and ../shared/data/noncraft (not redistributed)",
+                 "train_photos": len(train), "val_photos": len(val)}
+    holdout = Path(recipe.holdout_model_out if recipe.refit_all else recipe.model_out)
+    exported = export_onnx(best, holdout, temperature=temperature, decision=rule,
+                           extra_metadata={"data": {**data_meta, "validation_in_training": False}})
     print(f"parity: max |p_torch - p_onnxruntime| = {exported['parity_max_abs_diff']:.2e}")
-    report = evaluate_model(model_out, split_json, recipe.report_dir, baselines=recipe.baselines)
+    report = evaluate_model(holdout, split_json, recipe.report_dir, baselines=recipe.baselines)
     report["recipe"] = {"train": cfg.to_dict(), "recipe": asdict(recipe), "parity_max_abs_diff": exported["parity_max_abs_diff"]}
+    model_out = Path(recipe.model_out)
+    if recipe.refit_all:
+        from .headonly import train_head_only
+
+        if recipe.mode != "head":
+            raise ConfigError("refit_all is implemented for mode 'head' (seconds on cached embeddings).")
+        refit_cfg = load_config(None, {**cfg.to_dict(), "out_dir": str(run_dir / "refit")})
+        refit = Path(train_head_only(refit_cfg, c=recipe.head_c, views=recipe.head_views, use_all=True)["checkpoint"])
+        shipped = export_onnx(refit, model_out, temperature=temperature, decision=rule,
+                              extra_metadata={"data": {**data_meta, "train_photos": len(train) + len(val),
+                                                       "validation_in_training": True,
+                                                       "holdout_model": holdout.name}})
+        report["shipped"] = {"model": str(model_out), "sha256": shipped["sha256"], "refit_on_all_photos": True,
+                             "parity_max_abs_diff": shipped["parity_max_abs_diff"],
+                             "holdout_model": str(holdout), "holdout_sha256": exported["sha256"]}
+    else:
+        report["shipped"] = {"model": str(model_out), "sha256": exported["sha256"], "refit_on_all_photos": False}
     shutil.copy(split_json, Path(recipe.report_dir) / "split.json")
     (Path(recipe.report_dir) / "report.json").write_text(json.dumps(report, indent=2))
     from .card import write_model_card
