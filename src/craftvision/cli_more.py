@@ -118,7 +118,46 @@ def cmd_promote(args) -> int:
     return 0 if result["promoted"] else 1
 
 
+def cmd_bench(args) -> int:
+    from .bench import run_bench
+    from .images import iter_image_files
+    from .predictor import default_model_path
+
+    photos = []
+    for d in args.photos:
+        if Path(d).exists():
+            photos = sorted(iter_image_files([d]))
+            break
+    photos = photos[:: max(1, len(photos) // args.n_real)][: args.n_real] if photos else []
+    if not photos:
+        from .synthetic import make_dataset
+
+        import tempfile
+
+        root = make_dataset(Path(tempfile.mkdtemp()) / "gen", per_class=4, size=480)
+        photos = sorted(iter_image_files([root]))
+    calib = []
+    if args.calibration and Path(args.calibration).exists():
+        calib = sorted(iter_image_files([args.calibration]))[::25][:48]
+    results = run_bench(args.model or default_model_path(), args.out, photos, args.split, args.checkpoint,
+                        n_large=args.n_large, repeats=args.repeats, calibration=calib or None)
+    print((Path(args.out) / "bench.md").read_text())
+    return 0
+
+
 def register(sub) -> None:
+    bn = sub.add_parser("bench", help="side-by-side speed benchmark against the peer pipeline (needs the train extras)")
+    bn.add_argument("--model", default=None)
+    bn.add_argument("--checkpoint", default="models/craftvision.pt", help="torch weights of the same model (for a and b)")
+    bn.add_argument("--photos", nargs="*", default=["../shared/data/crafts"], help="real photos (first folder found)")
+    bn.add_argument("--calibration", default="../shared/data/crafts", help="photos for INT8 calibration")
+    bn.add_argument("--split", default="models/report/split.json", help="validation split for the accuracy column")
+    bn.add_argument("--n-real", type=int, default=24)
+    bn.add_argument("--n-large", type=int, default=8)
+    bn.add_argument("--repeats", type=int, default=2)
+    bn.add_argument("--out", default="runs/bench")
+    bn.set_defaults(func=cmd_bench)
+
     dt = sub.add_parser("data", help="check a dataset, fold in review exports")
     dsub = dt.add_subparsers(dest="data_command", required=True)
     dc = dsub.add_parser("check", help="unreadable files, duplicates, conflicts, leakage, tiny and rotated images")

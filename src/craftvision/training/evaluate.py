@@ -275,7 +275,7 @@ def render_markdown(r: dict) -> str:
         "",
         "| model | top-1 | top-3 | macro-F1 |",
         "|---|---|---|---|",
-        f"| shipped model | {m['top1']:.3f} | {m['top3']:.3f} | {m['macro_f1']:.3f} |",
+        f"| this recipe (validation-run model) | {m['top1']:.3f} | {m['top3']:.3f} | {m['macro_f1']:.3f} |",
     ]
     for name, b in r.get("baselines", {}).items():
         lines.append(f"| baseline: {name.replace('_', ' ')} | {b['top1']:.3f} | {b['top3']:.3f} | {b['macro_f1']:.3f} |")

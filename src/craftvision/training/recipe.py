@@ -116,10 +116,12 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
                               extra_metadata={"data": {**data_meta, "train_photos": len(train) + len(val),
                                                        "validation_in_training": True,
                                                        "holdout_model": holdout.name}})
+        shutil.copyfile(refit, model_out.with_suffix(".pt"))  # torch weights of the same model (benchmarks, warm starts)
         report["shipped"] = {"model": str(model_out), "sha256": shipped["sha256"], "refit_on_all_photos": True,
                              "parity_max_abs_diff": shipped["parity_max_abs_diff"],
                              "holdout_model": str(holdout), "holdout_sha256": exported["sha256"]}
     else:
+        shutil.copyfile(best, model_out.with_suffix(".pt"))
         report["shipped"] = {"model": str(model_out), "sha256": exported["sha256"], "refit_on_all_photos": False}
     shutil.copy(split_json, Path(recipe.report_dir) / "split.json")
     (Path(recipe.report_dir) / "report.json").write_text(json.dumps(report, indent=2))
