@@ -35,7 +35,7 @@ def cmd_predict(args) -> int:
     from .images import iter_image_files
     from .predictor import Prediction, load_predictor
 
-    predictor = load_predictor(args.model, spinning=True)
+    predictor = load_predictor(args.model, spinning=False)  # decode threads need the cores
     answers = _parse_answers(args.answer)
     if answers and not args.category:
         pass  # answers apply to each photo's top category; a wrong one is reported per photo
@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--format", choices=("table", "json", "csv"), default="table")
     pr.add_argument("--answer", action="append", metavar="QUESTION=OPTION", help="answer a taxonomy question")
     pr.add_argument("--category", help=argparse.SUPPRESS)
-    pr.add_argument("--batch-size", type=int, default=16)
+    pr.add_argument("--batch-size", type=int, default=8)
     pr.add_argument("--workers", type=int, default=None, help="decode threads (default: cores)")
     pr.add_argument("--progress", action="store_true", help="show a progress line on stderr")
     pr.set_defaults(func=cmd_predict)

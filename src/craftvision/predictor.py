@@ -222,7 +222,8 @@ class Predictor:
         """Stream predictions over many files in bounded memory, decoding in parallel threads.
 
         Yields a `Prediction` per readable file and the `ImageError` for each unreadable one, in
-        input order. At most ``2 * batch_size`` decoded photos are held at any time.
+        input order. At most ``2 * batch_size`` decoded photos are held at any time, so 10,000
+        photos stream in the same memory as 32.
         """
         workers = workers or os.cpu_count() or 1
 
@@ -234,15 +235,19 @@ class Predictor:
                 return path.name, exc
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            it = iter(paths)
-            pending = []
-            for p in it:
-                pending.append(pool.submit(prepare, p))
-                if len(pending) >= batch_size:
-                    yield from self._flush(pending, top_k, answers)
-                    pending = []
-            if pending:
-                yield from self._flush(pending, top_k, answers)
+            # Two batches in flight: the next batch decodes (threads, GIL released) while the model
+            # runs on the current one, so decoding and inference overlap.
+            current, upcoming = [], []
+            for p in paths:
+                upcoming.append(pool.submit(prepare, p))
+                if len(upcoming) >= batch_size:
+                    if current:
+                        yield from self._flush(current, top_k, answers)
+                    current, upcoming = upcoming, []
+            if current:
+                yield from self._flush(current, top_k, answers)
+            if upcoming:
+                yield from self._flush(upcoming, top_k, answers)
 
     def _flush(self, futures, top_k, answers):
         done = [f.result() for f in futures]
