@@ -165,7 +165,7 @@ def register(sub) -> None:
     dc.add_argument("--val", help="validation folder (checked for leakage)")
     dc.add_argument("--extra-class", action="append", metavar="NAME=FOLDER")
     dc.add_argument("--out", default="runs/data-check")
-    dc.add_argument("--near-bits", type=int, default=4)
+    dc.add_argument("--near-bits", type=int, default=2)
     dc.add_argument("--strict", action="store_true", help="exit 1 on conflicting labels or leakage")
     dc.set_defaults(func=cmd_data_check)
     di = dsub.add_parser("import-review", help="merge a review export into a training dataset")

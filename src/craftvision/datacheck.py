@@ -68,7 +68,7 @@ def _contact_sheet(paths: list[Path], labels: list[str], out: Path, thumb: int =
     sheet.save(out)
 
 
-def check_dataset(root: str | Path, out_dir: str | Path, val: str | Path | None = None, near_bits: int = 4,
+def check_dataset(root: str | Path, out_dir: str | Path, val: str | Path | None = None, near_bits: int = 2,
                   extra_classes: dict | None = None, max_sheets: int = 40) -> dict:
     """Check a dataset (and optionally its validation folder); write report.md/json and contact sheets."""
     out_dir = Path(out_dir)
