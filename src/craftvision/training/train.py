@@ -51,6 +51,42 @@ class ImageDataset(Dataset):
         return self.transform(self.image(i)), self.index[self.samples[i].label]
 
 
+class DistributedWeightedSampler(torch.utils.data.Sampler):
+    """Class-balanced sampling with replacement, sharded across DDP ranks.
+
+    Every rank draws the same seeded index sequence for an epoch and keeps every world_size-th
+    index, so the ranks see disjoint shards of one balanced epoch.
+    """
+
+    def __init__(self, weights, num_samples: int, rank: int, world_size: int, seed: int):
+        self.weights = torch.as_tensor(weights, dtype=torch.double)
+        self.num_samples = num_samples - num_samples % world_size
+        self.rank, self.world_size, self.seed, self.epoch = rank, world_size, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        idx = torch.multinomial(self.weights, self.num_samples, replacement=True, generator=g).tolist()
+        return iter(idx[self.rank::self.world_size])
+
+    def __len__(self):
+        return self.num_samples // self.world_size
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world size), initialising the process group when started by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), world
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -248,6 +284,8 @@ def fit(cfg: TrainConfig, resume: bool = False, show_progress: bool = True) -> P
     seed_everything(cfg.seed)
     if cfg.num_threads:
         torch.set_num_threads(cfg.num_threads)
+    rank, world = _distributed()
+    main = rank == 0
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     split, class_names = prepare_split(cfg)
@@ -283,7 +321,17 @@ def fit(cfg: TrainConfig, resume: bool = False, show_progress: bool = True) -> P
         raise DatasetError(f"No training photos left for {missing}: add photos or lower val_fraction.")
     class_weight = torch.tensor([len(split.train) / (n_classes * counts[c]) for c in class_names], dtype=torch.float32)
     g = torch.Generator().manual_seed(cfg.seed)
-    if cfg.balance == "sampler":
+    dist_sampler = None
+    if world > 1:
+        from torch.utils.data.distributed import DistributedSampler
+
+        if cfg.balance == "sampler":
+            dist_sampler = DistributedWeightedSampler([1.0 / counts[s.label] for s in split.train], len(split.train), rank,
+                                                      world, cfg.seed)
+        else:
+            dist_sampler = DistributedSampler(train_ds, num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed)
+        train_loader = DataLoader(train_ds, batch_size=cfg.batch_size, sampler=dist_sampler, num_workers=0)
+    elif cfg.balance == "sampler":
         weights = [1.0 / counts[s.label] for s in split.train]
         sampler = WeightedRandomSampler(weights, num_samples=len(weights), replacement=True, generator=g)
         train_loader = DataLoader(train_ds, batch_size=cfg.batch_size, sampler=sampler, num_workers=0)
@@ -293,21 +341,29 @@ def fit(cfg: TrainConfig, resume: bool = False, show_progress: bool = True) -> P
     criterion = nn.CrossEntropyLoss(
         weight=class_weight if cfg.balance == "loss" else None, label_smoothing=cfg.label_smoothing
     )
-    optimizer = build_optimizer(model, cfg)
+    core = model
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        model = DistributedDataParallel(model)  # gradients all-reduced: every rank keeps the same weights
+        model.get_classifier = core.get_classifier
+        model._frozen_backbone = getattr(core, "_frozen_backbone", False)
+    optimizer = build_optimizer(core, cfg)
     steps_per_epoch = len(train_loader)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, _lr_lambda(cfg.epochs * steps_per_epoch, int(cfg.warmup_epochs * steps_per_epoch))
     )
 
-    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
-    (out / "split.json").write_text(json.dumps(
-        {**split.summary(), "class_names": class_names,
-         "val_files": [str(s.path) for s in split.val], "train_files": [str(s.path) for s in split.train]}, indent=1))
+    if main:  # only rank 0 writes
+        (out / "config.json").write_text(json.dumps({**cfg.to_dict(), "world_size": world}, indent=2))
+        (out / "split.json").write_text(json.dumps(
+            {**split.summary(), "class_names": class_names,
+             "val_files": [str(s.path) for s in split.val], "train_files": [str(s.path) for s in split.train]}, indent=1))
     start_epoch, best, stale = 0, -1.0, 0
     last_path, best_path = out / "last.pt", out / "best.pt"
     if resume and last_path.exists():
         state = load_checkpoint(last_path)
-        model.load_state_dict(state["state_dict"])
+        core.load_state_dict(state["state_dict"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         start_epoch, best, stale = state["epoch"] + 1, state["best"], state["stale"]
@@ -316,29 +372,49 @@ def fit(cfg: TrainConfig, resume: bool = False, show_progress: bool = True) -> P
     log_path = out / "log.jsonl"
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.time()
+        if dist_sampler is not None:
+            dist_sampler.set_epoch(epoch)
         progress = None
-        if show_progress:
+        if show_progress and main:
             from tqdm import tqdm
 
             progress = tqdm(total=len(train_ds), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="img", leave=False)
         stats = train_one_epoch(model, train_loader, optimizer, scheduler, criterion, progress)
         if progress is not None:
             progress.close()
-        metrics = evaluate(model, val_loader, class_names)
+        if world > 1:
+            # DDP keeps parameters equal (all-reduced gradients) but each rank's last forward pass
+            # updated its own BatchNorm statistics: take rank 0's so evaluation and weights agree.
+            import torch.distributed as dist
+
+            for buf in core.buffers():
+                dist.broadcast(buf, 0)
+        metrics = evaluate(core, val_loader, class_names)  # identical on every rank (same weights, same photos)
         row = {"epoch": epoch + 1, **stats, **{k: v for k, v in metrics.items() if not k.startswith("_")},
                "lr": optimizer.param_groups[0]["lr"], "seconds": round(time.time() - t0, 1)}
-        with open(log_path, "a") as fh:
-            fh.write(json.dumps(row) + "\n")
-        print(json.dumps(row), flush=True)
-        if metrics["val_macro_f1"] > best:
-            best, stale = metrics["val_macro_f1"], 0
-            save_checkpoint(best_path, model, cfg, class_names, spec, row, epoch, {"run": meta})
-        else:
-            stale += 1
-        save_checkpoint(last_path, model, cfg, class_names, spec, row, epoch,
-                        {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                         "best": best, "stale": stale, "run": meta})
+        improved = metrics["val_macro_f1"] > best
+        best, stale = (metrics["val_macro_f1"], 0) if improved else (best, stale + 1)
+        if main:
+            with open(log_path, "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+            print(json.dumps(row), flush=True)
+            if improved:
+                save_checkpoint(best_path, core, cfg, class_names, spec, row, epoch, {"run": meta})
+            save_checkpoint(last_path, core, cfg, class_names, spec, row, epoch,
+                            {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                             "best": best, "stale": stale, "run": meta})
         if stale >= cfg.patience:
-            print(f"early stop: no better validation macro-F1 for {cfg.patience} epochs", flush=True)
+            if main:
+                print(f"early stop: no better validation macro-F1 for {cfg.patience} epochs", flush=True)
             break
+    if world > 1:
+        import torch.distributed as dist
+
+        if os.environ.get("CRAFTVISION_DDP_DIGEST"):  # tests: each rank reports a digest of its weights
+            import hashlib
+
+            h = hashlib.sha256(b"".join(v.detach().cpu().numpy().tobytes() for v in core.state_dict().values()))
+            (out / f"weights-rank{rank}.sha256").write_text(h.hexdigest())
+        dist.barrier()
+        dist.destroy_process_group()
     return best_path
