@@ -40,3 +40,15 @@ def tiny_model(tiny_run, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("model") / "tiny.onnx"
     export_onnx(tiny_run / "best.pt", out)
     return out
+
+
+def _hypothesis_profiles():
+    """`HYPOTHESIS_PROFILE=nightly` runs the fuzz tests far longer than the bounded CI run."""
+    from hypothesis import settings
+
+    settings.register_profile("nightly", max_examples=20000, deadline=None)
+    if os.environ.get("HYPOTHESIS_PROFILE"):
+        settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+
+
+_hypothesis_profiles()
