@@ -46,9 +46,9 @@ def _hypothesis_profiles():
     """`HYPOTHESIS_PROFILE=nightly` runs the fuzz tests far longer than the bounded CI run."""
     from hypothesis import settings
 
+    settings.register_profile("ci", max_examples=150, deadline=None)
     settings.register_profile("nightly", max_examples=20000, deadline=None)
-    if os.environ.get("HYPOTHESIS_PROFILE"):
-        settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 _hypothesis_profiles()
