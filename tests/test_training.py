@@ -42,6 +42,9 @@ def test_run_folder_records(tiny_run):
     assert cfg["backbone"] == "test_efficientnet" and cfg["epochs"] == 2
     rows = [json.loads(line) for line in (tiny_run / "log.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in rows] == [1, 2] and all("val_macro_f1" in r for r in rows)
+    record = json.loads((tiny_run / "run.json").read_text())
+    assert len(record["dataset_manifest_sha256"]) == 64 and len(record["checkpoint_sha256"]) == 64
+    assert record["code_version"] and record["git_revision"]
     split = json.loads((tiny_run / "split.json").read_text())
     assert set(split["class_names"]) == {"carpet", "pottery", "stone", "zellige"}
     assert not set(split["val_files"]) & set(split["train_files"])

@@ -20,7 +20,7 @@ from ..metrics import classification_summary, softmax
 from .config import TrainConfig
 from .features import embed_samples
 from .models import create_model, resolve_preprocess_spec
-from .train import git_revision, load_checkpoint, prepare_split, save_checkpoint, seed_everything
+from .train import git_revision, load_checkpoint, prepare_split, save_checkpoint, seed_everything, write_run_record
 
 
 def fit_logistic_head(features: np.ndarray, labels: np.ndarray, num_classes: int, c: float = 2.0, seed: int = 0):
@@ -119,4 +119,5 @@ def train_head_only(cfg: TrainConfig, init_from: str | None = None, c: float = 2
     with open(out / "log.jsonl", "a") as fh:
         fh.write(json.dumps({"epoch": 1, **result}) + "\n")
     (out / "head_only.json").write_text(json.dumps(result, indent=2))
+    write_run_record(out, cfg, split, out / "best.pt", {"mode": "head_only", "timings": result})
     return result

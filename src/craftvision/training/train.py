@@ -275,6 +275,33 @@ def _fit_linear_probe(model, split: Split, class_names: list[str], spec: Preproc
     model.train()
 
 
+def dataset_manifest_hash(split: Split) -> str:
+    """SHA-256 over the sorted (split, class, file name, content hash) of every photo used."""
+    import hashlib
+
+    from ..data import file_sha256
+
+    h = hashlib.sha256()
+    for part, samples in (("train", split.train), ("val", split.val)):
+        for s_ in sorted(samples, key=lambda x: str(x.path)):
+            h.update(f"{part}\t{s_.label}\t{s_.path.name}\t{file_sha256(s_.path)}\n".encode())
+    return h.hexdigest()
+
+
+def write_run_record(out: Path, cfg: TrainConfig, split: Split, checkpoint: Path, extra: dict | None = None) -> Path:
+    """``run.json``: resolved config, dataset manifest hash, code version and the checkpoint's checksum."""
+    from .. import __version__
+    from ..data import file_sha256
+
+    record = {"config": cfg.to_dict(), "dataset_manifest_sha256": dataset_manifest_hash(split),
+              "train_photos": len(split.train), "val_photos": len(split.val), "code_version": __version__,
+              "git_revision": git_revision(), "checkpoint": checkpoint.name,
+              "checkpoint_sha256": file_sha256(checkpoint) if checkpoint.exists() else None,
+              "metrics_log": "log.jsonl", **(extra or {})}
+    (out / "run.json").write_text(json.dumps(record, indent=2))
+    return out / "run.json"
+
+
 def fit(cfg: TrainConfig, resume: bool = False, show_progress: bool = True) -> Path:
     """Train a classifier as `cfg` says; returns the path of the best checkpoint.
 
@@ -407,6 +434,8 @@ def fit(cfg: TrainConfig, resume: bool = False, show_progress: bool = True) -> P
             if main:
                 print(f"early stop: no better validation macro-F1 for {cfg.patience} epochs", flush=True)
             break
+    if main:
+        write_run_record(out, cfg, split, best_path, {"world_size": world})
     if world > 1:
         import torch.distributed as dist
 
