@@ -32,6 +32,27 @@ def tiny_run(synthetic_data, tmp_path_factory) -> Path:
     return out
 
 
+def start_app(model_path: Path, data_dir: Path, reviewer: tuple[str, str] | None = None, **limits):
+    """Launch the app on a free loopback port; returns (url, store, demo)."""
+    import socket
+
+    from craftvision.predictor import load_predictor
+    from craftvision.review import ReviewStore
+    from craftvision.taxonomy import load_taxonomy
+    from craftvision_app import build_app, launch_app
+
+    store = ReviewStore(data_dir)
+    if reviewer:
+        store.add_user(*reviewer)
+    demo = build_app(load_predictor(model_path), store, load_taxonomy(), **limits)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    launch_app(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True, **(
+        {"max_photo_mb": limits["max_photo_mb"]} if "max_photo_mb" in limits else {}))
+    return f"http://127.0.0.1:{port}/", store, demo
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tiny_run, tmp_path_factory) -> Path:
     """The tiny run exported to ONNX (with its parity check and checksum)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import zipfile
 
 import pytest
@@ -13,26 +12,14 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tiny_model, tmp_path_factory):
     """The app on the tiny model, with a fresh store and one reviewer, on a loopback port."""
-    from craftvision.predictor import load_predictor
-    from craftvision.review import ReviewStore
-    from craftvision.taxonomy import load_taxonomy
-    from craftvision_app import build_app, launch_app
+    from conftest import start_app
 
-    store = ReviewStore(tmp_path_factory.mktemp("appdata"))
-    store.add_user("reviewer1", "a long password 123")
-    demo = build_app(load_predictor(tiny_model), store, load_taxonomy(), max_photos=3, max_photo_mb=1)
-    port = _free_port()
-    launch_app(demo, "127.0.0.1", port, max_photo_mb=1, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/", store
+    url, store, demo = start_app(tiny_model, tmp_path_factory.mktemp("appdata"), ("reviewer1", "a long password 123"),
+                                 max_photos=3, max_photo_mb=1)
+    yield url, store
     demo.close()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -20,25 +19,12 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tiny_model, tmp_path_factory):
-    from craftvision.predictor import load_predictor
-    from craftvision.review import ReviewStore
-    from craftvision.taxonomy import load_taxonomy
-    from craftvision_app import build_app, launch_app
+    from conftest import start_app
 
-    store = ReviewStore(tmp_path_factory.mktemp("browserdata"))
-    store.add_user("douane1", "another long password")
-    demo = build_app(load_predictor(tiny_model), store, load_taxonomy())
-    port = _free_port()
-    launch_app(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/", store
+    url, store, demo = start_app(tiny_model, tmp_path_factory.mktemp("browserdata"), ("douane1", "another long password"))
+    yield url, store
     demo.close()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import statistics
 import threading
 import time
@@ -27,17 +26,9 @@ def test_parallel_clients_no_errors_flat_memory(tiny_model, synthetic_data, tmp_
     """Check 4 clients x 12 predictions: 0 errors, p50/p95 reported, server memory flat after warm-up."""
     from gradio_client import Client, handle_file
 
-    from craftvision.predictor import load_predictor
-    from craftvision.review import ReviewStore
-    from craftvision.taxonomy import load_taxonomy
-    from craftvision_app import build_app, launch_app
+    from conftest import start_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = build_app(load_predictor(tiny_model), ReviewStore(tmp_path / "d"), load_taxonomy())
-    launch_app(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{port}/"
+    url, _, demo = start_app(tiny_model, tmp_path / "d")
     photos = sorted(synthetic_data.rglob("*.jpg"))
     latencies, errors = [], []
     lock = threading.Lock()

@@ -207,13 +207,7 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
             with torch.no_grad():
                 return m(torch.stack([tf(Image.open(p).convert("RGB")) for p in paths])).softmax(1).numpy()
 
-        def stream(paths):
-            t = time.perf_counter()
-            for start in range(0, len(paths), 16):
-                many(paths[start:start + 16])
-            return len(paths) / (time.perf_counter() - t)
-
-        return _measure("a. peer: Pillow full decode + timm eager torch", one, many, stream, load, photos, large, repeats, [], names)
+        return _measure("a. peer: Pillow full decode + timm eager torch", one, many, _batched_throughput(many), load, photos, large, repeats, [], names)
 
     def cv_torch():
         _rss_peak_reset()
@@ -233,13 +227,7 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
             with torch.no_grad():
                 return m(torch.from_numpy(np.stack([fp32.preprocess(fp32.load(p)) for p in paths])))[0].numpy()
 
-        def stream(paths):
-            t = time.perf_counter()
-            for start in range(0, len(paths), 16):
-                many(paths[start:start + 16])
-            return len(paths) / (time.perf_counter() - t)
-
-        return _measure("b. craftvision + torch", one, many, stream, load, photos, large, repeats, [], names)
+        return _measure("b. craftvision + torch", one, many, _batched_throughput(many), load, photos, large, repeats, [], names)
 
     results["contenders"]["peer"] = peer()
     results["contenders"]["craftvision_torch"] = cv_torch()
@@ -256,6 +244,17 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     shutil.copy(str(int8_path) + ".sha256", out_dir / "craftvision-int8.onnx.sha256")
     shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def _batched_throughput(many, batch_size: int = 16):
+    """Photos per second of a sequential loop over batches (the torch contenders' folder mode)."""
+    def stream(paths):
+        t = time.perf_counter()
+        for start in range(0, len(paths), batch_size):
+            many(paths[start:start + batch_size])
+        return len(paths) / (time.perf_counter() - t)
+
+    return stream
 
 
 def _measure(tag, one, many, stream, load_s, photos, large, repeats, val, names) -> dict:
