@@ -19,8 +19,8 @@ import torch
 from ..metrics import classification_summary, softmax
 from .config import TrainConfig
 from .features import embed_samples
-from .models import create_model, resolve_preprocess_spec
-from .train import git_revision, load_checkpoint, prepare_split, save_checkpoint, seed_everything, write_run_record
+from .models import create_model
+from .train import git_revision, load_checkpoint, prepare_split, save_checkpoint, resolve_spec, seed_everything, write_run_record
 
 
 def fit_logistic_head(features: np.ndarray, labels: np.ndarray, num_classes: int, c: float = 2.0, seed: int = 0):
@@ -78,7 +78,7 @@ def train_head_only(cfg: TrainConfig, init_from: str | None = None, c: float = 2
         body = {k: v for k, v in init["state_dict"].items() if "classifier" not in k}
         model.load_state_dict(body, strict=False)
     model.eval()
-    spec = resolve_preprocess_spec(model)
+    spec = resolve_spec(model, cfg)
     cache = Path(cache_dir or ".cache/embeddings")
     t0 = time.perf_counter()
     tr, _, n_tr = embed_samples(model, split.train, spec, cache, cfg.backbone, views=views, progress=False)

@@ -24,7 +24,7 @@ from ..images import load_image
 from ..metrics import classification_summary
 from ..preprocess import PreprocessSpec, build_eval_transform, build_train_transform
 from .config import TrainConfig
-from .models import create_model, resolve_preprocess_spec
+from .models import create_model
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,20 @@ def prepare_split(cfg: TrainConfig) -> tuple[Split, list[str]]:
     if bad:
         split.notes.append(f"{len(bad)} unreadable photos skipped")
     return split, class_names
+
+
+def resolve_spec(model, cfg: TrainConfig) -> PreprocessSpec:
+    """timm's data config for the backbone, with the input size overridden by ``cfg.image_size``.
+
+    A larger input keeps timm's crop ratio (resize = floor(size / crop_pct)), normalisation and
+    interpolation, so only the resolution changes.
+    """
+    import timm
+
+    data_cfg = dict(timm.data.resolve_model_data_config(model))
+    if cfg.image_size:
+        data_cfg["input_size"] = (3, cfg.image_size, cfg.image_size)
+    return PreprocessSpec.from_timm_config(data_cfg)
 
 
 def _lr_lambda(total_steps: int, warmup_steps: int):
@@ -326,12 +340,9 @@ def fit(cfg: TrainConfig, resume: bool = False, show_progress: bool = True) -> P
                 f"--init-from has classes {init['class_names']} but the data has {class_names}."
             )
         model.load_state_dict(init["state_dict"])
-    spec = resolve_preprocess_spec(model)
+    spec = resolve_spec(model, cfg)
     if cfg.lp_init and not cfg.init_from:
         _fit_linear_probe(model, split, class_names, spec, cfg)
-    if cfg.image_size:
-        spec = PreprocessSpec((cfg.image_size, cfg.image_size), math.floor(cfg.image_size / 0.875),
-                              spec.interpolation, spec.mean, spec.std)
     if cfg.freeze_backbone:
         for p in model.parameters():
             p.requires_grad = False
