@@ -188,7 +188,9 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
         _rss_peak_reset()
         t0 = time.perf_counter()
         m = torch_model().eval()
-        tf = timm.data.create_transform(**timm.data.resolve_model_data_config(m))
+        # timm's own eval transform for the model, at the input size the model was trained for
+        cfg = timm.data.resolve_data_config({"input_size": (3, *fp32.spec.input_size)}, model=m)
+        tf = timm.data.create_transform(**cfg)
         load = time.perf_counter() - t0
 
         def one(p):
