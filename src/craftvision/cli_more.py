@@ -8,6 +8,8 @@ from pathlib import Path
 
 
 def cmd_evaluate(args) -> int:
+    from .predictor import default_model_path
+
     if args.compare:
         from .training.compare import compare_models
 
@@ -16,7 +18,10 @@ def cmd_evaluate(args) -> int:
         return 0
     from .training.evaluate import evaluate_model
 
-    report = evaluate_model(args.model, args.split, args.out, baselines=not args.no_baselines)
+    report = evaluate_model(args.model or default_model_path(), args.split, args.out, baselines=not args.no_baselines)
+    if report.get("validation_in_training"):
+        print("warning: this model was trained on these validation photos too (refit on all photos): the figures are "
+              "not held-out; evaluate models/validation/craftvision-holdout.onnx for held-out figures", file=sys.stderr)
     m, co, d = report["metrics"], report["craft_only"], report["decisions"]
     print(f"validation ({report['val_photos']} photos): top-1 {m['top1']:.3f}  top-3 {m['top3']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
           f"ECE {report['calibration']['ece_before']:.3f} -> {report['calibration']['ece_after']:.3f}")

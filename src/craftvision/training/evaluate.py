@@ -233,9 +233,11 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
     y = np.array([index[s.label] for s in val])
     probs, logits = res["probs"], res["logits"]
     summary = classification_summary(probs, y, names)
+    data_meta = predictor.metadata.get("data", {})
     report = {
         "model": str(model_path),
         "model_version": predictor.version,
+        "validation_in_training": bool(data_meta.get("validation_in_training")),
         "split": str(split_json),
         "val_photos": len(val),
         "metrics": {k: summary[k] for k in ("top1", "top3", "macro_f1", "ece")},
@@ -271,6 +273,11 @@ def render_markdown(r: dict) -> str:
     lines = [
         "# Validation report",
         "",
+    ]
+    if r.get("validation_in_training"):
+        lines += ["**Warning: this model was trained on these validation photos too (refit on all photos); the figures "
+                  "below are not held-out figures. Evaluate `models/validation/craftvision-holdout.onnx` for those.**", ""]
+    lines += [
         f"Model `{r['model_version']}` on {r['val_photos']} validation photos (sources held out from training; see the model card).",
         "",
         "| model | top-1 | top-3 | macro-F1 |",
