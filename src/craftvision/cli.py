@@ -36,9 +36,7 @@ def cmd_predict(args) -> int:
     from .predictor import Prediction, load_predictor
 
     predictor = load_predictor(args.model, spinning=False)  # decode threads need the cores
-    answers = _parse_answers(args.answer)
-    if answers and not args.category:
-        pass  # answers apply to each photo's top category; a wrong one is reported per photo
+    answers = _parse_answers(args.answer)  # applied to each photo's top category; a wrong one is reported per photo
     files = iter_image_files(args.inputs)
     out = sys.stdout
     writer = None
@@ -247,7 +245,6 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--top-k", type=int, default=3)
     pr.add_argument("--format", choices=("table", "json", "csv"), default="table")
     pr.add_argument("--answer", action="append", metavar="QUESTION=OPTION", help="answer a taxonomy question")
-    pr.add_argument("--category", help=argparse.SUPPRESS)
     pr.add_argument("--batch-size", type=int, default=8)
     pr.add_argument("--workers", type=int, default=None, help="decode threads (default: cores)")
     pr.add_argument("--progress", action="store_true", help="show a progress line on stderr")

@@ -123,33 +123,3 @@ def embed_samples(model, samples: list[Sample], spec: PreprocessSpec, cache_dir:
     else:
         source = computed
     return np.stack([source[h] for h in hashes]), hashes, len(todo)
-
-
-def train_linear_head(features: np.ndarray, labels: np.ndarray, num_classes: int, epochs: int = 300,
-                      lr: float = 0.01, weight_decay: float = 1e-3, label_smoothing: float = 0.1,
-                      class_balanced: bool = True, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Softmax regression on embeddings (full batch, AdamW): returns weight (C, D) and bias (C,).
-
-    Args:
-        features: (N, D) or (N, V, D); views are treated as extra samples with the same label.
-    """
-    torch.manual_seed(seed)
-    if features.ndim == 3:
-        n, v, d = features.shape
-        labels = np.repeat(labels, v)
-        features = features.reshape(n * v, d)
-    x = torch.from_numpy(features.astype(np.float32))
-    y = torch.from_numpy(labels.astype(np.int64))
-    counts = np.bincount(labels, minlength=num_classes).astype(np.float32)
-    weight = torch.from_numpy(len(labels) / (num_classes * np.maximum(counts, 1))) if class_balanced else None
-    head = torch.nn.Linear(x.shape[1], num_classes)
-    opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weight, label_smoothing=label_smoothing)
-    for _ in range(epochs):
-        opt.zero_grad()
-        loss = loss_fn(head(x), y)
-        loss.backward()
-        opt.step()
-        sched.step()
-    return head.weight.detach().numpy().copy(), head.bias.detach().numpy().copy()
