@@ -206,6 +206,13 @@ class CraftApp:
         lang = _lang(lang)
         d = "rtl" if lang == "ar" else "ltr"
         out = [f'<div dir="{d}" class="cv-card">']
+        cat = self.taxonomy.categories.get(s["category"])
+        if cat is not None and s.get("path"):
+            out.append("<ul>")
+            for step in s["path"]:
+                q = cat.questions[step["question"]]
+                out.append(f"<li>{html.escape(q.text[lang])} → <b>{html.escape(q.options[step['answer']].label[lang])}</b></li>")
+            out.append("</ul>")
         if s.get("code"):
             out.append(f"<p><b>{t('suggested', lang)}: HS {s['code']['code']}</b> — {html.escape(s['code']['description'])}</p>")
         else:
