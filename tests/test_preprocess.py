@@ -8,7 +8,8 @@ import torch
 
 from craftvision.errors import ConfigError, ImageError
 from craftvision.images import load_image
-from craftvision.preprocess import PreprocessSpec, build_eval_transform, build_train_transform, preprocess_image
+from craftvision.preprocess import PreprocessSpec, preprocess_image
+from craftvision.training.transforms import build_eval_transform, build_train_transform
 
 
 def _lite0_spec():

@@ -2,8 +2,8 @@
 
 `PreprocessSpec` is resolved once from the timm model's data config and written into the model
 file. Serving runs `preprocess_image` (numpy + Pillow only). Training builds its torch transforms
-from the same spec with `build_eval_transform` / `build_train_transform`; a test checks that the
-torch evaluation transform and `preprocess_image` give the same tensor for the same file.
+from the same spec (`craftvision.training.transforms`); a test checks that the torch evaluation
+transform and `preprocess_image` give the same tensor for the same file.
 """
 
 from __future__ import annotations
@@ -145,49 +145,3 @@ def preprocess_batch(images: Sequence[Image.Image], spec: PreprocessSpec) -> np.
     return np.stack([preprocess_image(im, spec) for im in images]) if images else np.zeros(
         (0, 3, *spec.input_size), dtype=np.float32
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Torch transforms for training, built from the same spec (torch is imported only here).
-# --------------------------------------------------------------------------------------------
-
-
-def build_eval_transform(spec: PreprocessSpec):
-    """torchvision evaluation transform equal to `preprocess_image` (checked by a test)."""
-    from torchvision import transforms as T
-
-    interp = T.InterpolationMode(spec.interpolation)
-    return T.Compose(
-        [
-            T.Resize(spec.resize_size, interpolation=interp),
-            T.CenterCrop(spec.input_size),
-            T.ToTensor(),
-            T.Normalize(spec.mean, spec.std),
-        ]
-    )
-
-
-def build_train_transform(
-    spec: PreprocessSpec,
-    scale: tuple[float, float] = (0.35, 1.0),
-    hflip: float = 0.5,
-    color_jitter: float = 0.3,
-    grayscale: float = 0.05,
-):
-    """torchvision training transform: random resized crop, flip, colour jitter, then the spec's normalisation.
-
-    The augmentation is deliberately strong in scale and colour: the training photos come from a
-    few shops each, and the model must not learn a shop's background or white balance.
-    """
-    from torchvision import transforms as T
-
-    interp = T.InterpolationMode(spec.interpolation)
-    steps = [T.RandomResizedCrop(spec.input_size, scale=scale, interpolation=interp)]
-    if hflip > 0:
-        steps.append(T.RandomHorizontalFlip(hflip))
-    if color_jitter > 0:
-        steps.append(T.ColorJitter(color_jitter, color_jitter, color_jitter, min(0.05, color_jitter / 4)))
-    if grayscale > 0:
-        steps.append(T.RandomGrayscale(grayscale))
-    steps += [T.ToTensor(), T.Normalize(spec.mean, spec.std)]
-    return T.Compose(steps)

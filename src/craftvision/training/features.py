@@ -27,7 +27,7 @@ _TRAIN_TF = {}
 
 def _augmented(image, spec: PreprocessSpec, seed: int) -> np.ndarray:
     """One seeded training-style view of an image (the training transform of the same spec)."""
-    from ..preprocess import build_train_transform
+    from .transforms import build_train_transform
 
     key = spec
     if key not in _TRAIN_TF:

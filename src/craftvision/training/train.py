@@ -22,7 +22,8 @@ from ..data import Sample, Split, random_split, scan_image_folder, split_by_sour
 from ..errors import DatasetError, ImageError, ModelFileError
 from ..images import load_image
 from ..metrics import classification_summary
-from ..preprocess import PreprocessSpec, build_eval_transform, build_train_transform
+from ..preprocess import PreprocessSpec
+from .transforms import build_eval_transform, build_train_transform
 from .config import TrainConfig
 from .models import create_model
 
