@@ -89,8 +89,7 @@ class CraftApp:
         for name, data in uploads:
             try:
                 image = self.predictor.load(data, name=name)
-                pred = self.predictor.predict(image, name=name)
-                heat, _ = self.predictor.class_activation_map(image)
+                pred, heat = self.predictor.predict_with_map(image, name=name)
                 m = measure(image, original_size=_encoded_size(data), heat=heat)
                 item = pred.to_dict()
                 found = hints(m)

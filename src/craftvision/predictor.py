@@ -265,10 +265,21 @@ class Predictor:
         Returns:
             (heat, class_name): heat is (H, W) float32 matching the model's centre crop.
         """
-        x = self.preprocess(image)[None]
-        probs, maps = self.run(x, ("probabilities", "class_maps"))
-        idx = int(np.argmax(probs[0])) if class_name is None else self.class_names.index(class_name)
-        cam = maps[0, idx]
+        probs, maps = self.run(self.preprocess(image)[None], ("probabilities", "class_maps"))
+        return self._heat(probs[0], maps[0], class_name)
+
+    def predict_with_map(self, image: Image.Image, *, name: str = "upload", top_k: int = 3,
+                         answers: dict | None = None) -> tuple[Prediction, np.ndarray]:
+        """One model pass giving both the prediction and the top class's activation map (the app's path)."""
+        t0 = time.perf_counter()
+        probs, emb, maps = self.run(self.preprocess(image, name)[None], ("probabilities", "embedding", "class_maps"))
+        pred = self._to_prediction(probs[0], name, top_k, answers, emb[0])
+        pred.seconds = time.perf_counter() - t0
+        return pred, self._heat(probs[0], maps[0], None)[0]
+
+    def _heat(self, probs: np.ndarray, maps: np.ndarray, class_name: str | None) -> tuple[np.ndarray, str]:
+        idx = int(np.argmax(probs)) if class_name is None else self.class_names.index(class_name)
+        cam = maps[idx]
         cam = np.maximum(cam - cam.mean(), 0)  # keep what raises this class above its own average
         cam = cam / cam.max() if cam.max() > 0 else cam
         h, w = self.spec.input_size
