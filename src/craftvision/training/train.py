@@ -94,16 +94,21 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _readable(samples: list[Sample]) -> tuple[list[Sample], list[str]]:
-    """Drop photos that cannot be decoded, saying which (training must not die on one bad file)."""
-    ok, bad = [], []
+def _readable(samples: list[Sample]) -> tuple[list[Sample], list[str], dict]:
+    """Drop photos that cannot be decoded, saying which (training must not die on one bad file).
+
+    Also returns the dHash of each readable photo, so the split does not decode them a second time.
+    """
+    from ..data import difference_hash
+
+    ok, bad, hashes = [], [], {}
     for s in samples:
         try:
-            load_image(s.path, min_side=64)
+            hashes[s.path] = difference_hash(load_image(s.path, min_side=64))
             ok.append(s)
         except ImageError as exc:
             bad.append(str(exc))
-    return ok, bad
+    return ok, bad, hashes
 
 
 def prepare_split(cfg: TrainConfig) -> tuple[Split, list[str]]:
@@ -115,7 +120,7 @@ def prepare_split(cfg: TrainConfig) -> tuple[Split, list[str]]:
         for s in samples:
             by.setdefault(s.label, []).append(s)
         samples = [s for c in sorted(by) for s in rng.sample(by[c], min(cfg.max_per_class, len(by[c])))]
-    samples, bad = _readable(samples)
+    samples, bad, hashes = _readable(samples)
     for msg in bad:
         log.warning("skipped: %s", msg)
     if cfg.val_data:
@@ -125,7 +130,7 @@ def prepare_split(cfg: TrainConfig) -> tuple[Split, list[str]]:
             raise DatasetError(f"The validation folder has classes the training data lacks: {sorted(unknown)}.")
         split = Split(samples, _readable(val)[0], ["explicit validation folder"])
     elif cfg.group_split:
-        split = split_by_source(samples, cfg.val_fraction, cfg.split_seed, cfg.dedupe_bits)
+        split = split_by_source(samples, cfg.val_fraction, cfg.split_seed, cfg.dedupe_bits, hashes=hashes)
     else:
         split = random_split(samples, cfg.val_fraction, cfg.split_seed)
     if bad:
