@@ -24,9 +24,14 @@ class RecipeConfig:
     """How the trained checkpoint becomes the shipped model.
 
     Attributes:
-        mode: "finetune" (the training loop) or "head" (logistic regression on frozen embeddings).
+        mode: "finetune" (the full training loop), "partial" (LP-FT of the last backbone stages on
+            cached activations, then WiSE-FT averaging; see `partial.py`) or "head" (logistic
+            regression on frozen embeddings).
         head_c: inverse regularisation of the logistic head (mode "head").
         head_views: embedding views per training photo (eval crop, mirror, then augmented crops).
+        tune_from, partial_views, partial_epochs, partial_lr, wise_alpha: mode "partial" settings
+            (first block that trains, cached views per photo, epochs, peak learning rate, weight of
+            the fine-tuned weights in the final average).
         refit_all: after the validation run, refit the head on all photos (train + validation) for
             the shipped model, with the temperature and thresholds fitted on validation; the
             validation run's model is kept as `holdout_model_out` so its figures stay reproducible.
@@ -40,6 +45,11 @@ class RecipeConfig:
     mode: str = "finetune"
     head_c: float = 2.0
     head_views: int = 2
+    tune_from: int = 5
+    partial_views: int = 4
+    partial_epochs: int = 6
+    partial_lr: float = 3e-4
+    wise_alpha: float = 0.5
     refit_all: bool = False
     holdout_model_out: str = "models/validation/craftvision-holdout.onnx"
     model_out: str = "models/craftvision.onnx"
@@ -64,8 +74,8 @@ def load_recipe(path: str | Path):
             close = difflib.get_close_matches(key, names, n=1)
             raise ConfigError(f"Unknown recipe option {key!r} in {path}." + (f" Did you mean {close[0]!r}?" if close else ""))
     recipe = RecipeConfig(**doc.get("recipe", {}))
-    if recipe.mode not in ("finetune", "head"):
-        raise ConfigError(f"recipe.mode must be 'finetune' or 'head'; got {recipe.mode!r}.")
+    if recipe.mode not in ("finetune", "partial", "head"):
+        raise ConfigError(f"recipe.mode must be 'finetune', 'partial' or 'head'; got {recipe.mode!r}.")
     return load_config(None, doc.get("train", {})), recipe
 
 
@@ -80,6 +90,8 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
         from .train import fit
 
         best = fit(cfg, show_progress=show_progress)
+    elif recipe.mode == "partial":
+        best = Path(_train_partial(cfg, recipe, use_all=False, show_progress=show_progress)["checkpoint"])
     else:
         from .headonly import train_head_only
 
@@ -106,12 +118,15 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
     report["recipe"] = {"train": cfg.to_dict(), "recipe": asdict(recipe), "parity_max_abs_diff": exported["parity_max_abs_diff"]}
     model_out = Path(recipe.model_out)
     if recipe.refit_all:
-        from .headonly import train_head_only
-
-        if recipe.mode != "head":
-            raise ConfigError("refit_all is implemented for mode 'head' (seconds on cached embeddings).")
         refit_cfg = load_config(None, {**cfg.to_dict(), "out_dir": str(run_dir / "refit")})
-        refit = Path(train_head_only(refit_cfg, c=recipe.head_c, views=recipe.head_views, use_all=True)["checkpoint"])
+        if recipe.mode == "head":
+            from .headonly import train_head_only
+
+            refit = Path(train_head_only(refit_cfg, c=recipe.head_c, views=recipe.head_views, use_all=True)["checkpoint"])
+        elif recipe.mode == "partial":
+            refit = Path(_train_partial(refit_cfg, recipe, use_all=True, show_progress=show_progress)["checkpoint"])
+        else:
+            raise ConfigError("refit_all is implemented for modes 'head' and 'partial' (cached features).")
         shipped = export_onnx(refit, model_out, temperature=temperature, decision=rule,
                               extra_metadata={"data": {**data_meta, "train_photos": len(train) + len(val),
                                                        "validation_in_training": True,
@@ -130,6 +145,14 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
     write_model_card(recipe.card, report, json.loads(split_json.read_text()))
     write_checksums(model_out.parent)
     return report
+
+
+def _train_partial(cfg, recipe: RecipeConfig, use_all: bool, show_progress: bool) -> dict:
+    from .partial import train_partial
+
+    return train_partial(cfg, tune_from=recipe.tune_from, views=recipe.partial_views, epochs=recipe.partial_epochs,
+                         lr=recipe.partial_lr, lp_c=recipe.head_c, wise_alpha=recipe.wise_alpha,
+                         use_all=use_all, show_progress=show_progress)
 
 
 def write_checksums(folder: str | Path) -> Path:
