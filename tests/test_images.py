@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -87,6 +88,49 @@ def test_large_jpeg_is_decoded_at_reduced_size():
     out = load_image(data, min_side=256)
     assert min(out.size) >= 256 and out.size[0] < 2000
     assert load_image(data).size == (2000, 1500)
+
+
+def _photo_like(w: int, h: int) -> Image.Image:
+    rng = np.random.default_rng(0)
+    small = Image.fromarray(rng.integers(0, 255, (h // 40, w // 40, 3), dtype=np.uint8)).resize((w, h))
+    return small
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8, 5])
+def test_fast_jpeg_path_equals_pillow_draft(orientation, monkeypatch):
+    """The simplejpeg fast path gives Pillow's draft pixels exactly, orientation applied, same size."""
+    from craftvision import images
+
+    stored = _photo_like(1600, 1200)
+    stored.paste((255, 0, 0), (0, 0, 200, 200))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(stored, "JPEG", quality=90, exif=exif.tobytes())
+    header = Image.open(io.BytesIO(data))
+    assert images._decode_jpeg_scaled(data, header, 300) is not None  # the fast path is taken
+    fast = load_image(data, min_side=300)
+    monkeypatch.setitem(sys.modules, "simplejpeg", None)  # import fails: Pillow path
+    assert images._decode_jpeg_scaled(data, header, 300) is None
+    slow = load_image(data, min_side=300)
+    assert fast.size == slow.size and min(fast.size) >= 300 and max(fast.size) < 1600
+    assert np.array_equal(np.asarray(fast), np.asarray(slow))
+
+
+def test_fast_jpeg_path_falls_back_on_damage():
+    """A truncated or corrupted large JPEG gets Pillow's clear error or its decode, never a crash."""
+    data = _encode(_photo_like(1600, 1200), "JPEG", quality=90)
+    with pytest.raises(ImageError, match="truncated"):
+        load_image(data[: len(data) // 2], min_side=300)
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        bad = bytearray(data)
+        for pos in rng.integers(600, len(bad), 8):
+            bad[pos] = int(rng.integers(0, 256))
+        try:
+            out = load_image(bytes(bad), min_side=300)
+            assert out.mode == "RGB" and min(out.size) >= 300
+        except ImageError as exc:
+            assert "could not be decoded" in str(exc)
 
 
 def test_animated_gif_gives_first_frame():

@@ -184,6 +184,10 @@ def load_image(
         raise ImageError(_bomb_message(display, w, h, max_pixels))
     if w == 0 or h == 0:
         raise ImageError(f"The image '{display}' has no pixels ({w} x {h}).")
+    if min_side and im.format == "JPEG" and im.mode in ("RGB", "L") and min(w, h) >= 2 * min_side:
+        fast = _decode_jpeg_scaled(data, im, min_side)
+        if fast is not None:
+            return fast
     try:
         if getattr(im, "n_frames", 1) > 1:
             im.seek(0)  # animated GIF/WebP/TIFF: the first frame
@@ -207,6 +211,42 @@ def load_image(
         return _to_rgb(upright)
     except (OSError, ValueError) as exc:
         raise ImageError(f"The image '{display}' has a colour mode ({im.mode}) that could not be converted: {exc}.") from None
+
+
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _decode_jpeg_scaled(data: bytes, header: Image.Image, min_side: int) -> Image.Image | None:
+    """Fast path for large JPEGs: libjpeg-turbo through simplejpeg, scaled in the DCT domain.
+
+    The pixels are the same as Pillow's ``draft`` decode at the same scale (checked by a test),
+    about a quarter faster on 12 MP photos (less copying between the decoder and Python). Returns
+    None when the fast path cannot decode the file (no simplejpeg, a recoverable error such as a
+    truncated file, an odd colour space), so the caller falls back to Pillow and its error messages.
+    """
+    try:
+        import simplejpeg
+    except ImportError:
+        return None
+    try:
+        arr = simplejpeg.decode_jpeg(data, colorspace="RGB", min_height=min_side, min_width=min_side, strict=True)
+    except (ValueError, RuntimeError, OSError, MemoryError):
+        return None
+    im = Image.fromarray(arr, "RGB")
+    try:
+        orientation = header.getexif().get(0x0112)
+    except Exception:  # a broken EXIF block must not lose the photo: keep it as stored
+        orientation = None
+    method = _ORIENTATION.get(orientation)
+    return im.transpose(method) if method is not None else im
 
 
 def _bomb_hint() -> str:
