@@ -81,3 +81,18 @@ def test_train_transform_shape_and_randomness(synthetic_data):
     torch.manual_seed(0)
     a, b = tf(img), tf(img)
     assert a.shape == (3, 224, 224) and not torch.equal(a, b)
+
+
+@pytest.mark.parametrize("mean,std", [((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+                                      ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+def test_normalize_table_equals_arithmetic_bit_for_bit(mean, std):
+    from craftvision.preprocess import normalize_array
+
+    spec = PreprocessSpec((7, 5), 8, "bicubic", mean, std)
+    rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
+    rgb[0, 0], rgb[-1, -1] = 0, 255
+    x = rgb.astype(np.float32) / np.float32(255.0)
+    expected = ((x - np.asarray(mean, dtype=np.float32)) / np.asarray(std, dtype=np.float32)).transpose(2, 0, 1)
+    got = normalize_array(rgb, spec)
+    assert got.shape == (3, 7, 5) and got.dtype == np.float32 and got.flags.c_contiguous
+    assert np.array_equal(got, expected)
