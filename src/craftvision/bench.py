@@ -51,7 +51,12 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def quantize_int8(model_path: Path, out_path: Path, calibration: list[Path], spec) -> Path:
-    """Static QDQ INT8 quantisation calibrated on real photos (per-channel weights, activations uint8)."""
+    """Static QDQ INT8 quantisation calibrated on real photos (per-channel weights, activations uint8).
+
+    Weights use 7 bits (``reduce_range``): on CPUs without VNNI (AVX2 here) the u8 x s8 dot products
+    saturate their 16-bit intermediates with full-range weights; measured on the held-out split,
+    7-bit weights kept 0.616 top-1 against 0.557 with 8 bits (fp32: 0.698).
+    """
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -66,7 +71,7 @@ def quantize_int8(model_path: Path, out_path: Path, calibration: list[Path], spe
     quant_pre_process(str(model_path), str(pre), skip_symbolic_shape=True)
     quantize_static(str(pre), str(out_path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                    op_types_to_quantize=["Conv", "MatMul", "Gemm"])
+                    op_types_to_quantize=["Conv", "MatMul", "Gemm"], reduce_range=True)
     pre.unlink(missing_ok=True)
     # carry the metadata (preprocessing, classes, thresholds) and record the checksum
     import onnx
@@ -304,8 +309,9 @@ def _model_only(fp32_path, int8_path, photos, threads: int, repeats: int = 10) -
     """
     from .predictor import load_predictor
 
-    a = load_predictor(fp32_path, threads=threads, spinning=True)
-    b = load_predictor(int8_path, threads=threads, spinning=True)
+    # no spinning: a session's threads spinning after its call would steal the cores from the other's
+    a = load_predictor(fp32_path, threads=threads, spinning=False)
+    b = load_predictor(int8_path, threads=threads, spinning=False)
     inputs = [a.preprocess(a.load(p))[None] for p in photos]
     a.run(inputs[0])
     b.run(inputs[0])
