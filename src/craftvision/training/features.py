@@ -40,8 +40,26 @@ def _augmented(image, spec: PreprocessSpec, seed: int) -> np.ndarray:
         torch.random.set_rng_state(state)
 
 
+def view_batch(samples: list[Sample], idx: list[int], hashes: list[str], spec: PreprocessSpec, views: int) -> np.ndarray:
+    """The views of photos `idx`, photo by photo: (len(idx) * views, 3, H, W) float32.
+
+    View 0 is the evaluation crop, view 1 its mirror, views 2+ seeded augmented crops (the seed is
+    the photo's content hash, so a view is the same whenever it is computed).
+    """
+    batch = []
+    for i in idx:
+        im = load_image(samples[i].path, min_side=spec.resize_size)
+        a = preprocess_image(im, spec)
+        batch.append(a)
+        if views > 1:
+            batch.append(_flip(a))
+        for k in range(2, views):
+            batch.append(_augmented(im, spec, int(hashes[i][:8], 16) + k))
+    return np.stack(batch)
+
+
 class EmbeddingCache:
-    """Embeddings stored per (backbone weights, preprocessing, view) and content hash of each photo.
+    """Arrays per photo (pooled embeddings, or cached activations) keyed by model and content hash.
 
     One ``.npz`` per key under `root`; only photos whose hash is new are computed on the next run.
     """
@@ -98,16 +116,7 @@ def embed_samples(model, samples: list[Sample], spec: PreprocessSpec, cache_dir:
         bar = tqdm(total=len(todo), desc=f"embedding ({name})", unit="img", leave=False)
     for start in range(0, len(todo), batch_size):
         idx = todo[start:start + batch_size]
-        images = [load_image(samples[i].path, min_side=spec.resize_size) for i in idx]
-        batch = []
-        for i, im in zip(idx, images):
-            a = preprocess_image(im, spec)
-            batch.append(a)
-            if views > 1:
-                batch.append(_flip(a))
-            for k in range(2, views):
-                batch.append(_augmented(im, spec, int(hashes[i][:8], 16) + k))
-        x = torch.from_numpy(np.stack(batch))  # (B * views, 3, H, W)
+        x = torch.from_numpy(view_batch(samples, idx, hashes, spec, views))  # (B * views, 3, H, W)
         emb = model.forward_head(model.forward_features(x), pre_logits=True).numpy()
         emb = emb.reshape(len(idx), views, -1)
         for j, i in enumerate(idx):

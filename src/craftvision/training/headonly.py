@@ -45,6 +45,24 @@ def fit_logistic_head(features: np.ndarray, labels: np.ndarray, num_classes: int
     return weight, bias
 
 
+def prepare_cached_run(cfg: TrainConfig, use_all: bool):
+    """Seed, threads, run folder and split of a run on cached features; returns (out, split, class_names).
+
+    With `use_all` the validation photos join the training photos (the refit of a shipped model);
+    the split's validation list is kept for the record.
+    """
+    seed_everything(cfg.seed)
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    split, class_names = prepare_split(cfg)
+    if use_all:
+        split = type(split)(sorted(split.train + split.val, key=lambda s_: str(s_.path)), split.val,
+                            split.notes + ["refit on all photos: the validation photos are in training too"])
+    return out, split, class_names
+
+
 def train_head_only(cfg: TrainConfig, init_from: str | None = None, c: float = 2.0, views: int = 2,
                     cache_dir: str | Path | None = None, use_all: bool = False) -> dict:
     """Retrain the classification head on cached embeddings; writes ``best.pt`` in the run folder.
@@ -63,15 +81,7 @@ def train_head_only(cfg: TrainConfig, init_from: str | None = None, c: float = 2
         Timings, sizes and validation metrics, also written to ``head_only.json``.
     """
     t_start = time.perf_counter()
-    seed_everything(cfg.seed)
-    if cfg.num_threads:
-        torch.set_num_threads(cfg.num_threads)
-    out = Path(cfg.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    split, class_names = prepare_split(cfg)
-    if use_all:
-        split = type(split)(sorted(split.train + split.val, key=lambda s_: str(s_.path)), split.val,
-                            split.notes + ["refit on all photos: the validation photos are in training too"])
+    out, split, class_names = prepare_cached_run(cfg, use_all)
     model = create_model(cfg.backbone, len(class_names), cfg.pretrained, cfg.weights_path or None)
     if init_from:
         init = load_checkpoint(init_from)

@@ -30,14 +30,13 @@ import torch
 from torch import nn
 
 from ..data import Sample, file_sha256
-from ..images import load_image
 from ..metrics import classification_summary, softmax
-from ..preprocess import PreprocessSpec, preprocess_image
+from ..preprocess import PreprocessSpec
 from .config import TrainConfig
-from .features import _augmented, _flip
-from .headonly import fit_logistic_head
+from .features import EmbeddingCache, view_batch
+from .headonly import fit_logistic_head, prepare_cached_run
 from .models import create_model
-from .train import git_revision, prepare_split, resolve_spec, save_checkpoint, seed_everything, write_run_record
+from .train import git_revision, resolve_spec, save_checkpoint, write_run_record
 
 
 def lower_forward(model: nn.Module, x: torch.Tensor, tune_from: int) -> torch.Tensor:
@@ -63,24 +62,6 @@ def upper_parameters(model: nn.Module, tune_from: int) -> list[nn.Parameter]:
     return params
 
 
-class ActivationCache:
-    """Cached lower-part activations (views, C, h, w) in float16, one ``.npz`` per key."""
-
-    def __init__(self, root: str | Path, key: str):
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.path = self.root / f"{key}.npz"
-        self.data: dict[str, np.ndarray] = {}
-        if self.path.exists():
-            with np.load(self.path) as z:
-                self.data = {k: z[k] for k in z.files}
-
-    def save(self) -> None:
-        tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, **self.data)
-        tmp.replace(self.path)
-
-
 def activation_key(model: nn.Module, spec: PreprocessSpec, name: str, tune_from: int, views: int) -> str:
     h = hashlib.sha256()
     for k, v in model.state_dict().items():
@@ -96,7 +77,7 @@ def cache_activations(model, samples: list[Sample], spec: PreprocessSpec, tune_f
                       cache_dir: str | Path, name: str, batch_size: int = 16, progress: bool = True):
     """Lower-part activations of every sample and view, (N, V, C, h, w) float16, and how many were computed."""
     model.eval()
-    cache = ActivationCache(cache_dir, activation_key(model, spec, name, tune_from, views))
+    cache = EmbeddingCache(cache_dir, activation_key(model, spec, name, tune_from, views))
     hashes = [file_sha256(s.path) for s in samples]
     todo = sorted({h: i for i, h in enumerate(hashes) if h not in cache.data}.values())
     bar = None
@@ -107,16 +88,8 @@ def cache_activations(model, samples: list[Sample], spec: PreprocessSpec, tune_f
     last_save = time.monotonic()
     for start in range(0, len(todo), batch_size):
         idx = todo[start:start + batch_size]
-        batch = []
-        for i in idx:
-            im = load_image(samples[i].path, min_side=spec.resize_size)
-            a = preprocess_image(im, spec)
-            batch.append(a)
-            if views > 1:
-                batch.append(_flip(a))
-            for k in range(2, views):
-                batch.append(_augmented(im, spec, int(hashes[i][:8], 16) + k))
-        act = lower_forward(model, torch.from_numpy(np.stack(batch)), tune_from).numpy().astype(np.float16)
+        batch = view_batch(samples, idx, hashes, spec, views)
+        act = lower_forward(model, torch.from_numpy(batch), tune_from).numpy().astype(np.float16)
         act = act.reshape(len(idx), views, *act.shape[1:])
         for j, i in enumerate(idx):
             cache.data[hashes[i]] = act[j]
@@ -194,15 +167,7 @@ def train_partial(cfg: TrainConfig, tune_from: int = 5, views: int = 4, epochs: 
         Metrics and timings, also written to ``partial.json`` in the run folder.
     """
     t_start = time.perf_counter()
-    seed_everything(cfg.seed)
-    if cfg.num_threads:
-        torch.set_num_threads(cfg.num_threads)
-    out = Path(cfg.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    split, class_names = prepare_split(cfg)
-    if use_all:
-        split = type(split)(sorted(split.train + split.val, key=lambda s_: str(s_.path)), split.val,
-                            split.notes + ["refit on all photos: the validation photos are in training too"])
+    out, split, class_names = prepare_cached_run(cfg, use_all)
     model = create_model(cfg.backbone, len(class_names), cfg.pretrained, cfg.weights_path or None,
                          drop_rate=cfg.drop_rate)
     if not 0 < tune_from < len(model.blocks):
