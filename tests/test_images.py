@@ -96,23 +96,29 @@ def _photo_like(w: int, h: int) -> Image.Image:
     return small
 
 
-@pytest.mark.parametrize("orientation", [1, 3, 6, 8, 5])
-def test_fast_jpeg_path_equals_pillow_draft(orientation, monkeypatch):
-    """The simplejpeg fast path gives Pillow's draft pixels exactly, orientation applied, same size."""
+@pytest.mark.parametrize("orientation,size,min_side", [
+    (1, (1600, 1200), 300), (3, (1600, 1200), 300), (6, (1600, 1200), 300), (8, (1600, 1200), 300),
+    (5, (1600, 1200), 300),
+    (1, (1200, 900), 329),   # libjpeg alone would pick 3/8 here; Pillow's draft 1/2
+    (1, (640, 480), 64), (1, (500, 200), 64), (1, (4000, 3000), 329), (1, (1001, 999), 100),
+])
+def test_fast_jpeg_path_equals_pillow_draft(orientation, size, min_side, monkeypatch):
+    """The simplejpeg fast path gives Pillow's draft pixels exactly, at the same scale, orientation applied."""
     from craftvision import images
 
-    stored = _photo_like(1600, 1200)
-    stored.paste((255, 0, 0), (0, 0, 200, 200))
+    stored = _photo_like(*size)
+    stored.paste((255, 0, 0), (0, 0, size[0] // 8, size[1] // 8))
     exif = Image.Exif()
     exif[0x0112] = orientation
     data = _encode(stored, "JPEG", quality=90, exif=exif.tobytes())
     header = Image.open(io.BytesIO(data))
-    assert images._decode_jpeg_scaled(data, header, 300) is not None  # the fast path is taken
-    fast = load_image(data, min_side=300)
+    scale = images._draft_scale(*size, min_side)
+    assert scale >= 2 and images._decode_jpeg_scaled(data, header, scale) is not None  # the fast path is taken
+    fast = load_image(data, min_side=min_side)
     monkeypatch.setitem(sys.modules, "simplejpeg", None)  # import fails: Pillow path
-    assert images._decode_jpeg_scaled(data, header, 300) is None
-    slow = load_image(data, min_side=300)
-    assert fast.size == slow.size and min(fast.size) >= 300 and max(fast.size) < 1600
+    assert images._decode_jpeg_scaled(data, header, scale) is None
+    slow = load_image(data, min_side=min_side)
+    assert fast.size == slow.size and min(fast.size) >= min_side and max(fast.size) < max(size)
     assert np.array_equal(np.asarray(fast), np.asarray(slow))
 
 
