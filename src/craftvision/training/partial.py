@@ -102,7 +102,7 @@ def cache_activations(model, samples: list[Sample], spec: PreprocessSpec, tune_f
         bar.close()
     if todo:
         cache.save()
-    return np.stack([cache.data[h] for h in hashes]), len(set(hashes[i] for i in todo))
+    return np.stack([cache.data[h] for h in hashes]), len(todo)  # todo holds one index per new hash
 
 
 @torch.no_grad()
