@@ -6,6 +6,8 @@ switch relabels everything; its own rendered HTML is re-rendered on the switch h
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import gradio as gr
 
 from .core import CraftApp
@@ -41,53 +43,79 @@ def _question_outputs(core: CraftApp, category: str | None, answers: dict, lang:
 
 def build_artisan_tab(core: CraftApp, lang: gr.Radio, labels: list) -> None:
     """The 'Get a code' tab."""
-    analysis = gr.State({})
-    answers = gr.State({})
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=260):
-            files = gr.File(file_count="multiple", file_types=["image", ".heic", ".heif"], label=t("photos", "fr"),
-                            elem_id="photos", height=170)
-            gr.HTML('<div id="cv-thumbs"></div>', elem_id="thumbs")  # thumbnails of the chosen photos, drawn by the page script before upload
-        camera = gr.Image(sources=["webcam"], type="filepath", label=t("camera", "fr"), elem_id="camera", height=230, scale=2,
-                          min_width=200)
-    analyse_btn = gr.Button(t("analyse", "fr"), variant="primary", elem_id="analyse")
-    results = gr.HTML(elem_id="results")
-    category = gr.Dropdown(core.choices("fr"), value=None, label=t("category", "fr"), elem_id="category", interactive=True)
-    suggestion = gr.HTML(elem_id="suggestion")
-    question = gr.Radio([], label=t("question", "fr"), visible=False, elem_id="question")
-    with gr.Row():
-        answer_btn = gr.Button(t("answer", "fr"), visible=False, elem_id="answer")
-        restart_btn = gr.Button(t("restart", "fr"), size="sm", elem_id="restart")
-    declaration = gr.Textbox(label=t("declaration", "fr"), lines=3, buttons=["copy"], interactive=False, visible=False,
-                             elem_id="declaration")
-    description = gr.Textbox(label=t("description", "fr"), lines=2, max_length=2000, elem_id="description")
-    contact = gr.Textbox(label=t("contact", "fr"), max_length=200, elem_id="contact")
-    send_btn = gr.Button(t("send", "fr"), variant="primary", elem_id="send")
-    sent = gr.HTML(elem_id="sent")
-    labels += [(files, _label(gr.File, "photos")), (camera, _label(gr.Image, "camera")), (analyse_btn, _value(gr.Button, "analyse")),
-               (category, lambda lg: gr.Dropdown(choices=core.choices(lg), label=t("category", lg))),
-               (answer_btn, _value(gr.Button, "answer")), (restart_btn, _value(gr.Button, "restart")),
-               (declaration, _label(gr.Textbox, "declaration")), (description, _label(gr.Textbox, "description")),
-               (contact, _label(gr.Textbox, "contact")), (send_btn, _value(gr.Button, "send"))]
-    question_out = [suggestion, question, answer_btn, declaration]
+    w = _widgets(core)
+    labels += [(w.files, _label(gr.File, "photos")), (w.analyse_btn, _value(gr.Button, "analyse")),
+               (w.category, lambda lg: gr.Dropdown(choices=core.choices(lg), label=t("category", lg))),
+               (w.answer_btn, _value(gr.Button, "answer")), (w.restart_btn, _value(gr.Button, "restart")),
+               (w.declaration, _label(gr.Textbox, "declaration")), (w.description, _label(gr.Textbox, "description")),
+               (w.contact, _label(gr.Textbox, "contact")), (w.send_btn, _value(gr.Button, "send"))]
+    _wire_analysis(core, w, lang)
+    _wire_questions(core, w, lang)
 
+
+def _widgets(core: CraftApp) -> SimpleNamespace:
+    # On a phone, the photo picker (accept="image/*") offers the camera itself.
+    w = SimpleNamespace(analysis=gr.State({}), answers=gr.State({}))
+    w.files = gr.File(file_count="multiple", file_types=["image", ".heic", ".heif"], label=t("photos", "fr"),
+                      elem_id="photos", height=170)
+    gr.HTML('<div id="cv-thumbs"></div>', elem_id="thumbs")  # the chosen photos, drawn by the page script before upload
+    w.analyse_btn = gr.Button(t("analyse", "fr"), variant="primary", elem_id="analyse")
+    w.results = gr.HTML(elem_id="results")
+    w.category = gr.Dropdown(core.choices("fr"), value=None, label=t("category", "fr"), elem_id="category", interactive=True)
+    w.suggestion = gr.HTML(elem_id="suggestion")
+    w.question = gr.Radio([], label=t("question", "fr"), visible=False, elem_id="question")
+    with gr.Row():
+        w.answer_btn = gr.Button(t("answer", "fr"), visible=False, elem_id="answer")
+        w.restart_btn = gr.Button(t("restart", "fr"), size="sm", elem_id="restart")
+    w.declaration = gr.Textbox(label=t("declaration", "fr"), lines=3, buttons=["copy"], interactive=False, visible=False,
+                               elem_id="declaration")
+    w.description = gr.Textbox(label=t("description", "fr"), lines=2, max_length=2000, elem_id="description")
+    w.contact = gr.Textbox(label=t("contact", "fr"), max_length=200, elem_id="contact")
+    w.send_btn = gr.Button(t("send", "fr"), variant="primary", elem_id="send")
+    w.sent = gr.HTML(elem_id="sent")
+    w.question_out = [w.suggestion, w.question, w.answer_btn, w.declaration]
+    return w
+
+
+def _wire_analysis(core: CraftApp, w: SimpleNamespace, lang: gr.Radio) -> None:
     @guarded
-    def do_analyse(file_list, cam, lg, progress=gr.Progress()):
-        result = core.analyse(list(file_list or []) + ([cam] if cam else []), lg, progress)
+    def do_analyse(file_list, lg, progress=gr.Progress()):
+        result = core.analyse(list(file_list or []), lg, progress)
         cat = result["category"]
         return (render_product(result, lg, core.category_name), result, {}, gr.Dropdown(value=cat), "") + \
             _question_outputs(core, cat, {}, lg)
 
-    analyse_out = [results, analysis, answers, category, sent] + question_out
-    files.upload(do_analyse, [files, camera, lang], analyse_out, api_visibility="private", show_progress="full")
-    analyse_btn.click(do_analyse, [files, camera, lang], analyse_out, api_visibility="private", show_progress="full")
+    analyse_out = [w.results, w.analysis, w.answers, w.category, w.sent] + w.question_out
+    # The upload itself starts the analysis; the button runs it again (after a category was changed, say).
+    for event in (w.files.upload, w.analyse_btn.click):
+        event(do_analyse, [w.files, lang], analyse_out, api_visibility="private", show_progress="full")
 
+    @guarded
+    def do_send(result, cat, given, desc, cont, lg):
+        ref = core.submit(result, cat, given, desc, cont, lg)
+        return f'<p dir="auto"><b>{t("sent", lg)}</b> <code class="cv-data">{ref}</code></p>'
+
+    w.send_btn.click(do_send, [w.analysis, w.category, w.answers, w.description, w.contact, lang], w.sent,
+                     api_visibility="private")
+
+    def rerender(lg, result, cat, given):
+        product = render_product(result, lg, core.category_name) if result else ""
+        try:
+            return (product,) + _question_outputs(core, cat, given or {}, lg)[:2]
+        except Exception:  # noqa: BLE001 - a stale answer must not block the language switch
+            return product, "", gr.Radio(visible=False)
+
+    lang.change(rerender, [lang, w.analysis, w.category, w.answers], [w.results, w.suggestion, w.question],
+                api_visibility="private")
+
+
+def _wire_questions(core: CraftApp, w: SimpleNamespace, lang: gr.Radio) -> None:
     @guarded
     def do_category(cat, lg):
         return ({},) + _question_outputs(core, cat, {}, lg)
 
-    for event in (category.input, restart_btn.click):
-        event(do_category, [category, lang], [answers] + question_out, api_visibility="private")
+    for event in (w.category.input, w.restart_btn.click):
+        event(do_category, [w.category, lang], [w.answers] + w.question_out, api_visibility="private")
 
     @guarded
     def do_answer(cat, given, choice, lg):
@@ -98,23 +126,8 @@ def build_artisan_tab(core: CraftApp, lang: gr.Radio, labels: list) -> None:
             given = {**given, nxt.id: choice}
         return (given,) + _question_outputs(core, cat, given, lg)
 
-    answer_btn.click(do_answer, [category, answers, question, lang], [answers] + question_out, api_visibility="private")
-
-    @guarded
-    def do_send(result, cat, given, desc, cont, lg):
-        ref = core.submit(result, cat, given, desc, cont, lg)
-        return f'<p dir="auto"><b>{t("sent", lg)}</b> <code class="cv-data">{ref}</code></p>'
-
-    send_btn.click(do_send, [analysis, category, answers, description, contact, lang], sent, api_visibility="private")
-
-    def rerender(lg, result, cat, given):
-        product = render_product(result, lg, core.category_name) if result else ""
-        try:
-            return (product,) + _question_outputs(core, cat, given or {}, lg)[:2]
-        except Exception:  # noqa: BLE001 - a stale answer must not block the language switch
-            return product, "", gr.Radio(visible=False)
-
-    lang.change(rerender, [lang, analysis, category, answers], [results, suggestion, question], api_visibility="private")
+    w.answer_btn.click(do_answer, [w.category, w.answers, w.question, lang], [w.answers] + w.question_out,
+                       api_visibility="private")
 
 
 def build_status_tab(core: CraftApp, lang: gr.Radio, labels: list) -> None:

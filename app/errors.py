@@ -45,7 +45,7 @@ def user_message(exc: CraftvisionError, lang: str) -> str:
         return str(exc)
     key = message_key(exc)
     detail = str(exc)
-    if not detail or detail == TEXT[key]["en"] == t(key, lang):
+    if not detail or detail == TEXT[key]["en"]:  # the library said exactly what the table says
         return t(key, lang)
     return f"{t(key, lang)} — {t('detail', lang)}: {detail}"
 

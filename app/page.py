@@ -99,7 +99,11 @@ CSS = """
 .cv-photo p {margin: 2px 0;}
 #cv-thumbs {display: flex; flex-wrap: wrap; gap: 6px;}
 #cv-thumbs img.cv-chosen {width: 64px; height: 64px; object-fit: cover; border-radius: 6px;}
-#photos .file-preview-holder, #photos table {table-layout: fixed; width: 100%;}
-#photos td.filename, #photos .file-name, #photos td {overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 0;}
+#photos table.file-preview {table-layout: fixed; width: 100%;}
+#photos td.filename {overflow: hidden; white-space: nowrap;}
+#photos td.filename .stem {display: inline-block; max-width: calc(100% - 3em); overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap; vertical-align: bottom;}
+#photos td.download {width: 6.5em; white-space: nowrap;}
+#photos td:last-child {width: 2em;}
 [dir=rtl] .cv-card, [dir=rtl] .cv-photo {text-align: right;}
 """
