@@ -14,6 +14,7 @@ JPEG_QUALITY = 0.85
 PAGE_JS = """
 () => {
   if (window.cvPage) return;
+  if (!document.documentElement.dir) document.documentElement.dir = 'ltr';
   const cfg = window.cvPage = {enabled: true, maxSide: %(max_side)d, quality: %(quality)s, stats: []};
   async function shrink(file) {
     const t0 = performance.now();
@@ -106,4 +107,6 @@ CSS = """
 #photos td.download {width: 6.5em; white-space: nowrap;}
 #photos td:last-child {width: 2em;}
 [dir=rtl] .cv-card, [dir=rtl] .cv-photo {text-align: right;}
+/* Gradio marks each block dir="ltr"; in Arabic the whole page reads right to left, data excepted. */
+html[dir=rtl] [dir=ltr]:not(.cv-data), html[dir=rtl] .gradio-container {direction: rtl; text-align: right;}
 """
