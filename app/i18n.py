@@ -86,6 +86,8 @@ TEXT = {
     "short_review": {"en": "to check", "fr": "à vérifier", "ar": "للتحقق"},
     "short_not_a_craft": {"en": "not a craft", "fr": "pas artisanal", "ar": "ليس حرفيا"},
     "gallery": {"en": "Photos and where the model looked", "fr": "Photos et zones regardées par le modèle", "ar": "الصور والمناطق التي نظر إليها النموذج"},
+    "photo_n": {"en": "Photo {n}", "fr": "Photo {n}", "ar": "الصورة {n}"},
+    "cam_n": {"en": "Photo {n}: where the model looked", "fr": "Photo {n} : zones regardées", "ar": "الصورة {n}: حيث نظر النموذج"},
     "confirm": {"en": "Confirm [C]", "fr": "Confirmer [C]", "ar": "تأكيد [C]"},
     "correct": {"en": "Correct [K]", "fr": "Corriger [K]", "ar": "تصحيح [K]"},
     "reject": {"en": "Reject [R]", "fr": "Rejeter [R]", "ar": "رفض [R]"},

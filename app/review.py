@@ -32,15 +32,15 @@ def _filters(core: CraftApp, lg: str) -> tuple:
     return cats, decisions, orders, reasons
 
 
-def _gallery(core: CraftApp, sub: dict) -> list:
-    """Each photo and where the model looked (class activation map)."""
+def _gallery(core: CraftApp, sub: dict, lang: str) -> list:
+    """Each photo and where the model looked (class activation map), captioned in the reviewer's language."""
     images = []
-    for ph in sub["photos"]:
+    for n, ph in enumerate(sub["photos"], 1):
         try:
             img = core.predictor.load(Path(ph["path"]), name=ph["original_name"])
         except CraftvisionError:
             continue
-        images += [(np.asarray(img), ph["original_name"]), (np.asarray(core.predictor.explain(img)), "CAM")]
+        images += [(np.asarray(img), t("photo_n", lang, n=n)), (np.asarray(core.predictor.explain(img)), t("cam_n", lang, n=n))]
     return images
 
 
@@ -119,7 +119,7 @@ def _views(core: CraftApp):
 
     def open_view(tok, sid, lg):
         sub = core.open_submission(tok, sid)
-        return sid, _gallery(core, sub), render_detail(sub, lg, core.category_name)
+        return sid, _gallery(core, sub, lg), render_detail(sub, lg, core.category_name)
 
     return guarded(queue_view), open_view
 
