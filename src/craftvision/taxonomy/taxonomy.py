@@ -15,11 +15,16 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import AnswerError, TaxonomyError
+from . import checks
 from .nomenclature import HSCode, hs2022, normalize_code
 
 LANGUAGES = ("en", "fr", "ar")
-_TOP_KEYS = {"format", "version", "hs_edition", "source", "disclaimer", "labels", "notes", "categories"}
-_CATEGORY_KEYS = {"name", "explanation", "designation", "headings", "subheadings", "start", "questions"}
+_TOP_KEYS = {"format", "version", "hs_edition", "source", "disclaimer", "research_notice", "labels", "notes", "shared",
+             "review", "categories"}
+_CATEGORY_KEYS = {"name", "explanation", "designation", "headings", "subheadings", "start", "questions", "include"}
+_SHARED_KEYS = {"headings", "subheadings", "questions"}
+_REVIEW_KEYS = {"item", "path", "decision", "why"}
+REVIEW_DECISIONS = ("fixed", "partly", "not followed")
 _QUESTION_KEYS = {"text", "help", "options"}
 _OPTION_KEYS = {"label", "code", "next", "note", "designation"}
 
@@ -84,6 +89,7 @@ class HSSuggestion:
         path: the (question, option) pairs taken, for the audit trail.
         designation: the commercial designation fragments (per language) from category and answers.
         disclaimer: the "suggestion to be confirmed by customs" text (per language).
+        research_notice: "the questions and notes are research notes, not rulings" (per language).
     """
 
     category: str
@@ -96,16 +102,23 @@ class HSSuggestion:
     designation: dict
     disclaimer: dict
     taxonomy_version: str = ""
+    research_notice: dict | None = None
 
     @property
     def complete(self) -> bool:
         return self.code is not None or self.note is not None
 
     def declaration_line(self, lang: str = "en") -> str | None:
-        """A ready-to-copy line: commercial designation, code and official description."""
+        """A ready-to-copy line: the commercial designation in `lang` and the code.
+
+        The official description is UN Comtrade's English label, so only the English line carries it;
+        the French and Arabic lines do not mix in English words.
+        """
         if self.code is None:
             return None
-        return f"{self.designation[lang]} - HS {self.code.display} - {self.code.description}"
+        prefix = {"en": "HS", "fr": "SH", "ar": "النظام المنسق"}[lang]
+        line = f"{self.designation[lang]} - {prefix} {self.code.display}"
+        return f"{line} - {self.code.description}" if lang == "en" else line
 
     def to_dict(self, lang: str = "en") -> dict:
         return {
@@ -118,6 +131,7 @@ class HSSuggestion:
             "path": [{"question": q, "answer": a} for q, a in self.path],
             "declaration": {lg: self.declaration_line(lg) for lg in ("en", "fr")} if self.code else None,
             "disclaimer": self.disclaimer[lang],
+            "research_notice": self.research_notice[lang] if self.research_notice else None,
             "taxonomy_version": self.taxonomy_version,
         }
 
@@ -135,9 +149,41 @@ class Taxonomy:
         self._labels = doc.get("labels", {})
         self._notes = doc.get("notes", {})
         self.disclaimer = self._lang(doc["disclaimer"], "disclaimer")
+        self.research_notice = self._lang(doc.get("research_notice", doc["disclaimer"]), "research_notice")
+        self.review = self._review(doc.get("review", []))
+        self._shared = doc.get("shared", {})
         self.categories: dict[str, Category] = {}
         for cid, cdoc in doc["categories"].items():
-            self.categories[cid] = self._category(cid, cdoc)
+            self.categories[cid] = self._category(cid, self._with_shared(cid, cdoc))
+
+    def _review(self, items) -> list[dict]:
+        """The per-item decisions on the customs-classification review (maintainers' notes, English)."""
+        for i, item in enumerate(items):
+            _unknown_keys(item, _REVIEW_KEYS, f"review[{i}]")
+            if set(item) != _REVIEW_KEYS or item["decision"] not in REVIEW_DECISIONS:
+                raise TaxonomyError(f"Taxonomy: review[{i}] needs {sorted(_REVIEW_KEYS)} with a decision in "
+                                    f"{REVIEW_DECISIONS}; got {item!r}.")
+        return list(items)
+
+    def _with_shared(self, cid: str, cdoc: dict) -> dict:
+        """A category with the shared question blocks it includes merged in (e.g. the lamp questions)."""
+        if not cdoc.get("include"):
+            return cdoc
+        out = {**cdoc, "headings": list(cdoc["headings"]), "subheadings": list(cdoc["subheadings"]),
+               "questions": dict(cdoc["questions"])}
+        for name in cdoc["include"]:
+            if name not in self._shared:
+                raise TaxonomyError(f"Taxonomy: categories.{cid}.include names the unknown block {name!r}; "
+                                    f"known: {sorted(self._shared)}.")
+            block = self._shared[name]
+            _unknown_keys(block, _SHARED_KEYS, f"shared.{name}")
+            for qid, q in block["questions"].items():
+                if qid in out["questions"]:
+                    raise TaxonomyError(f"Taxonomy: categories.{cid} has its own question {qid!r}, also in shared.{name}.")
+                out["questions"][qid] = q
+            out["headings"] += [h for h in block["headings"] if h not in out["headings"]]
+            out["subheadings"] += [c for c in block["subheadings"] if c not in out["subheadings"]]
+        return out
 
     # -- parsing and checks -----------------------------------------------------------------
     def _lang(self, value, where: str, allow_empty: bool = False) -> dict:
@@ -206,6 +252,7 @@ class Taxonomy:
                        self._lang(cdoc.get("designation", {l: "" for l in LANGUAGES}), f"{where}.designation", allow_empty=not headings),
                        headings, subs, start, questions)
         self._check_paths(cat, where)
+        checks.check_category(cat, where, hs2022())
         return cat
 
     def _check_paths(self, cat: Category, where: str) -> None:
@@ -259,7 +306,10 @@ class Taxonomy:
         return sorted(set(out))
 
     def answer_paths(self, cid: str):
-        """Every full path of answers of a category: yields (answers dict, final option)."""
+        """Every full path of answers of a category: yields (answers dict, final option).
+
+        The answers dict keeps the order in which the questions are asked.
+        """
         cat = self.category(cid)
         if not cat.questions:
             return
@@ -292,7 +342,7 @@ class Taxonomy:
                 raise AnswerError(f"{value!r} is not an answer to {qid!r}; valid answers: {valid}.")
         nom = hs2022()
         path, code, note, qid = [], None, None, cat.start
-        fragments = {lang: [cat.designation[lang]] for lang in LANGUAGES}
+        fragments = {lang: [] for lang in LANGUAGES}
         while qid is not None and qid in answers:
             opt = cat.questions[qid].options[answers[qid]]
             path.append((qid, opt.id))
@@ -322,9 +372,12 @@ class Taxonomy:
             next_question=cat.questions[qid] if qid else None,
             note=note,
             path=path,
-            designation={lang: ", ".join(f for f in fragments[lang] if f) for lang in LANGUAGES},
+            # The designation follows the answers (the first answer names the product); the category's
+            # generic designation is used only until an answer names the goods.
+            designation={lang: ", ".join(f for f in fragments[lang] if f) or cat.designation[lang] for lang in LANGUAGES},
             disclaimer=self.disclaimer,
             taxonomy_version=self.version,
+            research_notice=self.research_notice,
         )
 
 
