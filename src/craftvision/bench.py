@@ -100,6 +100,29 @@ def _accuracy(predict_many, samples, names) -> float | None:
     return correct / len(samples)
 
 
+def select_photos(folders: list[str | Path], n: int) -> list[Path]:
+    """Up to `n` photos spread evenly over the first existing folder; generated photos when none exists."""
+    from .images import iter_image_files
+
+    photos = next((sorted(iter_image_files([d])) for d in folders if Path(d).exists()), [])
+    photos = photos[:: max(1, len(photos) // n)][:n] if photos else []
+    if not photos:
+        from .synthetic import make_dataset
+
+        root = make_dataset(Path(tempfile.mkdtemp()) / "gen", per_class=4, size=480)
+        photos = sorted(iter_image_files([root]))
+    return photos
+
+
+def calibration_photos(folder: str | Path | None, n: int = 48, every: int = 25) -> list[Path]:
+    """Every `every`-th photo of `folder` (at most `n`) for INT8 calibration; empty when it does not exist."""
+    from .images import iter_image_files
+
+    if not folder or not Path(folder).exists():
+        return []
+    return sorted(iter_image_files([folder]))[::every][:n]
+
+
 def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_split: str | Path | None,
               checkpoint: str | Path | None, n_large: int = 8, repeats: int = 2, threads: int | None = None,
               calibration: list[Path] | None = None) -> dict:

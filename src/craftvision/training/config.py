@@ -99,12 +99,9 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     """Defaults, then a YAML file, then explicit overrides (None values are ignored)."""
     values: dict = {}
     if path:
-        import yaml
+        from ..files import read_yaml
 
-        try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"Could not read the config file {path}: {exc}") from None
+        loaded = read_yaml(path, "config file")
         if not isinstance(loaded, dict):
             raise ConfigError(f"The config file {path} must hold a mapping of options.")
         _check_keys(loaded, str(path))

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ..data import Sample
+from ..errors import ModelFileError
+from ..files import read_json
 from ..metrics import classification_summary, expected_calibration_error, fit_temperature, reliability_bins, softmax
 from ..predictor import NOT_A_CRAFT, decide, load_predictor
 
@@ -34,7 +36,7 @@ IMAGENET_TO_CATEGORY = {
 
 def load_split(split_json: str | Path) -> tuple[list[Sample], list[Sample], list[str]]:
     """Read the train and validation samples of a run's ``split.json``."""
-    doc = json.loads(Path(split_json).read_text())
+    doc = read_json(split_json, "split file")
     names = doc["class_names"]
 
     def label_of(path: str) -> str:
@@ -228,7 +230,8 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
     res = onnx_outputs(model_path, val)
     predictor = res["predictor"]
     if predictor.class_names != names:
-        raise ValueError(f"The model's classes {predictor.class_names} differ from the split's {names}.")
+        raise ModelFileError(f"The model's classes {predictor.class_names} differ from the split's {names}: "
+                             "evaluate a model on the split of the run that trained it.")
     index = {c: i for i, c in enumerate(names)}
     y = np.array([index[s.label] for s in val])
     probs, logits = res["probs"], res["logits"]

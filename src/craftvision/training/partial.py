@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from ..data import Sample, file_sha256
+from ..errors import ConfigError
 from ..metrics import classification_summary, softmax
 from ..preprocess import PreprocessSpec
 from .config import TrainConfig
@@ -171,7 +172,7 @@ def train_partial(cfg: TrainConfig, tune_from: int = 5, views: int = 4, epochs: 
     model = create_model(cfg.backbone, len(class_names), cfg.pretrained, cfg.weights_path or None,
                          drop_rate=cfg.drop_rate)
     if not 0 < tune_from < len(model.blocks):
-        raise ValueError(f"tune_from must be between 1 and {len(model.blocks) - 1}; got {tune_from}.")
+        raise ConfigError(f"tune_from must be between 1 and {len(model.blocks) - 1} for {cfg.backbone}; got {tune_from}.")
     spec = resolve_spec(model, cfg)
     cache = Path(cache_dir or ".cache/activations")
     t0 = time.perf_counter()

@@ -62,9 +62,11 @@ class RecipeConfig:
 
 
 def load_recipe(path: str | Path):
-    import yaml
+    from ..files import read_yaml
 
-    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    doc = read_yaml(path, "recipe file")
+    if not isinstance(doc, dict):
+        raise ConfigError(f"The recipe file {path} must hold a mapping with 'train' and 'recipe' sections.")
     for key in doc:
         if key not in ("train", "recipe"):
             raise ConfigError(f"Unknown recipe section {key!r} in {path}; expected 'train' and 'recipe'.")
