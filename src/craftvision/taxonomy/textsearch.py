@@ -163,3 +163,26 @@ def search_products(query: str, limit: int = 5, taxonomy: Taxonomy | None = None
         raise QueryError(f"Nothing matches {text!r} in the taxonomy or in HS 2022: try other words (French, Arabic or "
                          "English), or list every path with `craftvision hs paths`.")
     return hits
+
+
+def render_hits_text(hits: list[SearchHit], lang: str = "en", taxonomy: Taxonomy | None = None) -> str:
+    """Plain-text rendering of search hits: where each ends, the answers given and those still to give."""
+    tax = taxonomy or load_taxonomy()
+    out = []
+    for rank, h in enumerate(hits, 1):
+        codes = ", ".join(c.display for c in h.codes) or "-"
+        if h.kind == "code":
+            out.append(f"{rank}. HS {codes}  {h.codes[0].description}  [HS 2022 nomenclature]")
+            continue
+        cat = tax.categories[h.category]
+        given = " ".join(f"--answer {q}={o}" for q, o in h.answers)
+        out.append(f"{rank}. {cat.name[lang]}: HS {codes}" + (f"  ({h.codes[0].description})" if len(h.codes) == 1 else ""))
+        for q, o in h.answers:
+            out.append(f"     {cat.questions[q].text[lang]} -> {cat.questions[q].options[o].label[lang]}")
+        if h.note:
+            out.append(f"     {h.note[lang]}")
+        if h.remaining:
+            out.append("     still to answer: " + "; ".join(cat.questions[q].text[lang] for q in h.remaining))
+        out.append(f"     craftvision hs suggest {h.category} {given}".rstrip())
+    out.append(f"({tax.research_notice[lang]})")
+    return "\n".join(out)
