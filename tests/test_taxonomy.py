@@ -297,3 +297,21 @@ def test_every_first_question_has_an_other_or_unknown_exit():
         if cat.questions:
             first = cat.questions[cat.start]
             assert any(o.note for o in first.options.values()), cat.id
+
+
+def test_arabic_lists_use_the_arabic_comma():
+    """Check that no Arabic text of the taxonomy separates Arabic words with a Latin comma."""
+    bad = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "ar" and isinstance(v, str) and re.search(r"[\u0600-\u06ff)] ?, ?[\u0600-\u06ff]", v):
+                    bad.append(v)
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(_doc())
+    assert not bad, bad[:3]

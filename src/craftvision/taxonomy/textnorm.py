@@ -47,6 +47,10 @@ def _stem(token: str) -> str:
     if token.endswith(("ches", "shes", "xes", "sses")):
         return token[:-2]
     if token.endswith(("s", "x")) and not token.endswith("ss") and len(token) > 3:
+        token = token[:-1]
+    if token.endswith("ive") and len(token) > 5:  # décorative / decorative -> decoratif, as décoratif
+        return token[:-3] + "if"
+    if token.endswith("ee") and len(token) > 4:  # nouée -> noue (accents are already folded)
         return token[:-1]
     return token
 

@@ -1,7 +1,8 @@
 """Ranked text search over the taxonomy (labels, explanations, designations, notes in en/fr/ar) and HS 2022.
 
 Okapi BM25 (k1 = 1.2, b = 0.75) over two kinds of documents: every complete answer path of the
-taxonomy (all its texts in the three languages, option labels counted twice) and every HS 2022
+taxonomy (category name, option labels counted twice, designations, the end's description or note, in the
+three languages) and every HS 2022
 heading and subheading (UN Comtrade's English label, weighted down so a taxonomy path that says the
 same comes first). A path hit keeps the answers the query itself supports (the prefix of the path up to
 the last option whose words the query contains) and lists the questions still to answer.
@@ -73,20 +74,26 @@ class _BM25:
         self.weights = weights
 
     def scores(self, query: list[str]) -> list[float]:
+        """BM25 per document, times the share of query words the document contains (a coordination
+        factor: "copper tray" prefers the path with both words over the one that repeats "copper")."""
+        query = list(dict.fromkeys(query))
         out = []
         for tf, ln, w in zip(self.tf, self.len, self.weights):
-            s = 0.0
+            s, hits = 0.0, 0
             for t in query:
                 f = tf.get(t, 0)
                 if f:
+                    hits += 1
                     s += self.idf[t] * f * (_K1 + 1) / (f + _K1 * (1 - _B + _B * ln / self.avg))
-            out.append(s * w)
+            out.append(s * w * hits / len(query))
         return out
 
 
 def _path_text(tax: Taxonomy, p: AnswerPath) -> list[str]:
     cat = tax.categories[p.category]
-    parts = [cat.name[lg] + " " + cat.explanation[lg] + " " + cat.designation[lg] for lg in LANGUAGES]
+    # The category's explanation is left out: it lists the category's products ("trays, teapots..."), which
+    # would make every path of the category match them.
+    parts = [cat.name[lg] + " " + cat.designation[lg] for lg in LANGUAGES]
     for q, o in p.answers:
         opt = cat.questions[q].options[o]
         for lg in LANGUAGES:
