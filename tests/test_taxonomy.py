@@ -315,3 +315,12 @@ def test_arabic_lists_use_the_arabic_comma():
 
     walk(_doc())
     assert not bad, bad[:3]
+
+
+def test_a_note_gives_the_candidates_it_names():
+    """Check that a path ending at a note offers the codes and headings that note names, not the whole category."""
+    garment = suggest_hs("textile", {"product": "garment"})
+    assert garment.candidates == [] and {h.display for h in garment.headings} == {"62.04", "62.11", "62.01", "62.02", "58.10"}
+    fibre = suggest_hs("carpet", {"construction": "knotted", "fibre": "unknown"})
+    assert [c.display for c in fibre.candidates] == ["5701.10", "5701.90"]
+    assert fibre.to_dict("ar")["research_notice"].startswith("الأسئلة والملاحظات")

@@ -94,7 +94,8 @@ def print_suggestion(s, lang: str, file=sys.stdout) -> None:
             print(f"  declaration ({lg}): {s.declaration_line(lg)}", file=file)
     else:
         print("Headings: " + "; ".join(f"{h.display} {h.description}" for h in s.headings), file=file)
-        print("Candidate subheadings:", file=file)
+        if s.candidates:
+            print("Candidate subheadings:", file=file)
         for c in s.candidates:
             print(f"  {c.display}  {c.description}", file=file)
     if s.note:

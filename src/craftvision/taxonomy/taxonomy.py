@@ -259,15 +259,18 @@ class Taxonomy:
                 note, qid = opt.note, None
             else:
                 qid = opt.next
+        named_headings: set[str] = set()
         if code:
             remaining = [code]
-        elif note:  # the note ends the path: what is left is what the answered question could reach
-            remaining = self.reachable_codes(cat, path[-1][0])
+        elif note:  # the note ends the path: what is left is what the note names (checked at load to exist)
+            named = [c for c in checks.codes_named(note["en"]) if c in nom]
+            remaining = sorted({c for c in named if len(c) == 6})
+            named_headings = {c for c in named if len(c) == 4}
         elif qid:
             remaining = self.reachable_codes(cat, qid)
         else:
             remaining = list(cat.subheadings)
-        heading_ids = sorted({c[:4] for c in remaining}) or list(cat.headings)
+        heading_ids = sorted({c[:4] for c in remaining} | named_headings) or list(cat.headings)
         return HSSuggestion(
             category=cat.id,
             headings=[nom.codes[h] for h in heading_ids],

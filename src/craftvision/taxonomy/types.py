@@ -56,7 +56,7 @@ class HSSuggestion:
         category: the category id.
         headings: the heading(s) still possible, with official descriptions.
         code: the 6-digit subheading, only when the answers determine it.
-        candidates: the subheadings still possible.
+        candidates: the subheadings still possible (after a note: the subheadings the note names).
         next_question: the next question to answer (None when done).
         note: an explicit "ask an expert" / "needs a lab test" note when the path ends there.
         path: the (question, option) pairs taken, for the audit trail.
