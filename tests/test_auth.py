@@ -130,6 +130,25 @@ def test_unknown_user_costs_one_kdf_call_like_a_known_one(tmp_path, monkeypatch)
         assert calls == {"verify": 1, "hash": 0}, (name, password)
 
 
+def test_locked_account_with_old_hash_does_not_rehash_a_right_password(tmp_path, monkeypatch):
+    """Check that a right password on a locked account with a legacy hash is refused without rehashing (which would
+    make it slower than a wrong guess), and that the hash is upgraded at the first good login after the lock."""
+    s = _store(tmp_path / "d", password_params=FAST, max_failed_logins=1)
+    with sqlite3.connect(s.db_path) as conn:
+        conn.execute("UPDATE users SET password_hash = ? WHERE username = 'amina'", (_legacy_scrypt(PASSWORD),))
+    now = time.time()
+    with pytest.raises(AuthError, match="Wrong username or password"):
+        s.login("amina", "wrong guess", now=now)
+    hashes = []
+    real_hash = argon2.PasswordHasher.hash
+    monkeypatch.setattr(argon2.PasswordHasher, "hash", lambda self, *a, **k: hashes.append(1) or real_hash(self, *a, **k))
+    with pytest.raises(AuthError, match="Too many failed logins"):
+        s.login("amina", PASSWORD, now=now + 1)
+    assert hashes == [] and _hash_of(s, "amina").startswith("scrypt$")
+    s.login("amina", PASSWORD, now=now + 61)
+    assert hashes == [1] and _hash_of(s, "amina").startswith("$argon2id$")
+
+
 def test_unknown_and_known_names_take_the_same_time(tmp_path):
     """Check that, at the production KDF cost, the median time of a failed login differs by less than 10% between
     an unknown name and a known one with a wrong password (50 interleaved tries each)."""

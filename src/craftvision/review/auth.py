@@ -152,12 +152,15 @@ class Reviewers:
         if row is None:
             self._record_unknown(now)
             raise AuthError(_WRONG)
-        upgraded = hash_password(password, self.params) if good and needs_rehash(stored, self.params) else None
-        outcome = self._record_success(name, stored, upgraded, now) if good else self._record_failure(name, now)
+        outcome = self._record_success(name, now) if good else self._record_failure(name, now)
         if outcome.locked_for > 0:
             raise _locked_error(outcome.locked_for)
         if not outcome.ok:
             raise AuthError(_WRONG)
+        # Only now, after the lock check: rehashing earlier would make a right password slower than
+        # a wrong one on a locked account, telling a guesser which guess was right.
+        if needs_rehash(stored, self.params):
+            self._upgrade_hash(name, stored, hash_password(password, self.params))
 
     def _record_failure(self, username: str, now: float) -> _Outcome:
         with self.db.transaction() as conn:
@@ -172,16 +175,18 @@ class Reviewers:
                          (now + LOCK_SECONDS * 2 ** lock_count, username))
         return _Outcome(False)  # the guess that reaches the limit is told "wrong"; the next ones "locked"
 
-    def _record_success(self, username: str, stored: str, upgraded: str | None, now: float) -> _Outcome:
+    def _record_success(self, username: str, now: float) -> _Outcome:
         with self.db.transaction() as conn:
             rows = conn.execute("UPDATE users SET failed_logins = 0, lock_count = 0 WHERE username = ? AND locked_until <= ? "
                                 "RETURNING username", (username, now)).fetchall()
             if not rows:  # a right password does not open a locked account
                 return _Outcome(False, self._locked_for(conn, username, now))
-            if upgraded:  # compare-and-set: a password changed meanwhile is not overwritten
-                conn.execute("UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?",
-                             (upgraded, username, stored))
         return _Outcome(True)
+
+    def _upgrade_hash(self, username: str, stored: str, upgraded: str) -> None:
+        with self.db.transaction() as conn:  # compare-and-set: a password changed meanwhile is not overwritten
+            conn.execute("UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?",
+                         (upgraded, username, stored))
 
     def _record_unknown(self, now: float) -> None:
         # The same shape of write as a real account's failure, so that both cost one committed
