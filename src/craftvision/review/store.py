@@ -46,12 +46,15 @@ class ReviewStore:
 
     # -- the file -----------------------------------------------------------------------------
     def schema_version(self) -> int:
+        """The schema version of the store file (SCHEMA_VERSION once opened)."""
         return self.db.schema_version()
 
     def integrity_check(self) -> str:
+        """SQLite's integrity check of the store file: "ok" when sound."""
         return self.db.integrity_check()
 
     def photo_path(self, sha: str) -> Path:
+        """The file of a stored photo, by its SHA-256; StoreError when there is none."""
         return self.photos.existing(sha)
 
     # -- submissions and decisions ------------------------------------------------------------
@@ -63,47 +66,61 @@ class ReviewStore:
         return self.submissions.create(photos, prediction, answers, suggested_code, description, contact, lang, category)
 
     def status(self, reference: str) -> Status:
+        """What an artisan may see of their submission, found by its reference only."""
         return self.submissions.status(reference)
 
     def queue(self, category: str | None = None, decision: str | None = None, order: str = "oldest",
               limit: int = 200, include_decided: bool = False) -> list[dict]:
+        """Submissions awaiting review (oldest or least confident first), filterable by category and decision."""
         return self.submissions.queue(category, decision, order, limit, include_decided)
 
     def submission(self, submission_id: int) -> dict:
+        """Everything a reviewer sees of one submission, with photos and decision history."""
         return self.submissions.get(submission_id)
 
     def add_decision(self, submission_id: int, action: str, reviewer: str, model_version: str,
                      final_category: str | None = None, final_code: str | None = None, reason: str = "") -> int:
+        """Append a decision (confirm / correct / reject); corrections are checked against HS 2022 and the taxonomy."""
         return self.submissions.add_decision(submission_id, action, reviewer, model_version, final_category, final_code, reason)
 
     def counts(self) -> dict:
+        """Row counts of the main tables."""
         return self.submissions.counts()
 
     # -- reviewers and sessions ---------------------------------------------------------------
     def add_user(self, username: str, password: str) -> None:
+        """Create a reviewer account (10+ character password, hashed with argon2id)."""
         self.reviewers.add_user(username, password)
 
     def login(self, username: str, password: str, now: float | None = None) -> str:
+        """Check a password (one KDF call, counted lock-out) and open a session; returns its token."""
         return self.reviewers.login(username, password, now)
 
     def change_password(self, username: str, old_password: str, new_password: str, now: float | None = None) -> None:
+        """Replace a password after checking the old one like a login; ends all of the account's sessions."""
         self.reviewers.change_password(username, old_password, new_password, now)
 
     def session_user(self, token: str | None, now: float | None = None) -> str:
+        """The reviewer of a live session; AuthError when missing, unknown, expired or ended."""
         return self.reviewers.session_user(token, now)
 
     def logout(self, token: str) -> None:
+        """End one session."""
         self.reviewers.logout(token)
 
     # -- exports and backup -------------------------------------------------------------------
     def decisions_rows(self) -> list[dict]:
+        """Every decision joined with its submission, oldest first."""
         return self.exports.decisions_rows()
 
     def export_decisions_csv(self) -> str:
+        """All decisions as CSV text, cells neutralised against formula injection."""
         return self.exports.decisions_csv()
 
     def export_dataset(self, dest: str | Path) -> dict:
+        """The reviewed photos as a labelled folder dataset with manifest.csv; returns a summary."""
         return self.exports.dataset(dest)
 
     def backup(self, dest: str | Path) -> Path:
+        """Online backup of the database (SQLite backup API) and the photos into `dest`."""
         return self.exports.backup(dest)
