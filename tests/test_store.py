@@ -87,6 +87,20 @@ def test_references_are_unguessable(tmp_path):
             s.status(guess)
 
 
+def test_references_survive_csv_export(tmp_path, monkeypatch):
+    """Check that a reference never starts with "-" (the CSV export would prefix it with a quote), so that every
+    reference reads back verbatim from the decisions CSV."""
+    import secrets
+
+    drawn = iter(["-" + "a" * 31, "b" * 32])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
+    s = _store(tmp_path)
+    ref = s.create_submission([("a.jpg", b"x")], PRED)
+    assert ref == "b" * 32
+    s.add_decision(s.queue()[0]["id"], "confirm", "rev", "m")
+    assert f"\n1,{ref}," in s.export_decisions_csv()
+
+
 def test_csv_export_neutralises_formulas(tmp_path):
     """Check that cells starting with = + - @ are neutralised in the CSV export."""
     s = _store(tmp_path)

@@ -39,6 +39,15 @@ class Status:
     decided_at: str | None
 
 
+def _new_reference() -> str:
+    """24 random bytes, URL-safe base64, never starting with "-": a CSV export would neutralise such a
+    cell against formula injection (a leading quote), and the reference would no longer match."""
+    while True:
+        reference = secrets.token_urlsafe(24)
+        if not reference.startswith("-"):
+            return reference
+
+
 def _status_of(conn, sub) -> Status:
     last = conn.execute("SELECT * FROM decisions WHERE submission_id = ? ORDER BY id DESC LIMIT 1", (sub["id"],)).fetchone()
     if last is None:
@@ -62,7 +71,7 @@ class Submissions:
         if not photos:
             raise StoreError("A submission needs at least one photo; got none.")
         top = prediction["categories"][0]
-        reference = secrets.token_urlsafe(24)
+        reference = _new_reference()
         stored = [(name, *self.photos.write(data), len(data)) for name, data in photos]
         now = utc_now()
         with self.db.transaction() as conn:
