@@ -1,8 +1,8 @@
 """Ranked text search over the taxonomy (labels, explanations, designations, notes in en/fr/ar) and HS 2022.
 
-Okapi BM25 (k1 = 1.2, b = 0.75) over two kinds of documents: every complete answer path of the
-taxonomy (category name, option labels counted twice, designations, the end's description or note, in the
-three languages) and every HS 2022
+Okapi BM25 (k1 = 1.2, b = 0.75) over three kinds of documents: every complete answer path of the
+taxonomy (category name, option labels counted twice, designations, question help, the end's description
+or note, in the three languages), every category (name and explanation) and every HS 2022
 heading and subheading (UN Comtrade's English label, weighted down so a taxonomy path that says the
 same comes first). A path hit keeps the answers the query itself supports (the prefix of the path up to
 the last option whose words the query contains) and lists the questions still to answer.
@@ -26,6 +26,7 @@ from .textnorm import tokens
 
 _K1, _B = 1.2, 0.75
 _CODE_WEIGHT = 0.6  # nomenclature labels are English only and generic: rank them below an equal taxonomy match
+_CATEGORY_WEIGHT = 0.8  # a category's name and explanation: below a path that says the same
 
 
 @dataclass
@@ -34,7 +35,7 @@ class SearchHit:
 
     Attributes:
         score: BM25 score (higher is better).
-        kind: "path" or "code".
+        kind: "path", "category" (only the category matched) or "code" (an HS 2022 label matched).
         category: the taxonomy category (None for a nomenclature code).
         answers: the (question, option) pairs the query supports.
         codes: the code reached, or the codes still possible.
@@ -95,9 +96,11 @@ def _path_text(tax: Taxonomy, p: AnswerPath) -> list[str]:
     # would make every path of the category match them.
     parts = [cat.name[lg] + " " + cat.designation[lg] for lg in LANGUAGES]
     for q, o in p.answers:
-        opt = cat.questions[q].options[o]
+        question = cat.questions[q]
+        opt = question.options[o]
         for lg in LANGUAGES:
             parts += [opt.label[lg]] * 2 + ([opt.designation[lg]] if opt.designation else [])
+            parts += [question.help[lg]] if question.help else []
     if p.code:
         parts.append(p.code.description)
     if p.note:
@@ -105,12 +108,18 @@ def _path_text(tax: Taxonomy, p: AnswerPath) -> list[str]:
     return tokens(" ".join(parts))
 
 
+def _category_text(cat) -> list[str]:
+    return tokens(" ".join(cat.name[lg] + " " + cat.explanation[lg] + " " + cat.designation[lg] for lg in LANGUAGES))
+
+
 @lru_cache(maxsize=4)
 def _index(tax: Taxonomy):
     paths = list_paths(taxonomy=tax)
+    cats = [c for c in tax.categories.values() if c.questions]
     codes = [c for c in hs2022().codes.values() if c.level in (4, 6)]
-    docs = [_path_text(tax, p) for p in paths] + [tokens(c.description) for c in codes]
-    return paths, codes, _BM25(docs, [1.0] * len(paths) + [_CODE_WEIGHT] * len(codes))
+    docs = [_path_text(tax, p) for p in paths] + [_category_text(c) for c in cats] + [tokens(c.description) for c in codes]
+    weights = [1.0] * len(paths) + [_CATEGORY_WEIGHT] * len(cats) + [_CODE_WEIGHT] * len(codes)
+    return paths, cats, codes, _BM25(docs, weights)
 
 
 def _option_words(tax: Taxonomy, cid: str, q: str, o: str) -> set[str]:
@@ -145,20 +154,24 @@ def search_products(query: str, limit: int = 5, taxonomy: Taxonomy | None = None
     if not q:
         raise QueryError(f"The query {text!r} has no word to search for (only short or common words): "
                          "add what the product is or is made of, e.g. 'plateau en cuivre'.")
-    paths, codes, bm25 = _index(tax)
+    paths, cats, codes, bm25 = _index(tax)
     scores = bm25.scores(q)
     order = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: -scores[i])
-    hits, seen, seen_codes = [], set(), set()
+    hits, seen, seen_codes, n_taxonomy = [], set(), set(), len(paths) + len(cats)
     for i in order:
-        if i < len(paths):
-            hit = _hit_for_path(tax, paths[i], set(q), scores[i])
+        if i < n_taxonomy:
+            if i < len(paths):
+                hit = _hit_for_path(tax, paths[i], set(q), scores[i])
+            else:  # the category's name or explanation matched: its first question is still to answer
+                cat = cats[i - len(paths)]
+                hit = SearchHit(scores[i], "category", cat.id, [], [hs2022().codes[c] for c in cat.subheadings], [cat.start])
             key = (hit.category, tuple(hit.answers))
             if key in seen:
                 continue
             seen.add(key)
             seen_codes.update(c.code for c in hit.codes)
         else:
-            code = codes[i - len(paths)]
+            code = codes[i - n_taxonomy]
             if code.code in seen_codes:
                 continue
             seen_codes.add(code.code)
@@ -177,7 +190,7 @@ def render_hits_text(hits: list[SearchHit], lang: str = "en", taxonomy: Taxonomy
     tax = taxonomy or load_taxonomy()
     out = []
     for rank, h in enumerate(hits, 1):
-        codes = ", ".join(c.display for c in h.codes) or "-"
+        codes = ", ".join(c.display for c in h.codes[:6]) + (f" (+{len(h.codes) - 6} more)" if len(h.codes) > 6 else "") or "-"
         if h.kind == "code":
             out.append(f"{rank}. HS {codes}  {h.codes[0].description}  [HS 2022 nomenclature]")
             continue
