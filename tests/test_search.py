@@ -84,3 +84,9 @@ def test_cli_search_prints_ranked_paths_and_exits_2_on_nonsense():
     assert any(h["codes"] == ["7418.10"] for h in json.loads(j.stdout)[:3])
     bad = _cli("xqzzyv")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_a_category_explanation_matches_with_the_first_question_to_answer():
+    """Check that a word only in a category's explanation (Tamegroute) gives that category and its first question."""
+    hit = search_products("Tamegroute", limit=1)[0]
+    assert hit.kind == "category" and hit.category == "pottery" and hit.answers == [] and hit.remaining == ["use"]
