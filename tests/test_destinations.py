@@ -120,3 +120,10 @@ def test_cli_suggest_with_destination_us():
     for text in ("HS 5701.10", "HTSUS", "hts.usitc.gov", "US-Morocco Free Trade Agreement", "16 CFR 1630", "yarn",
                  "2026-12-01", "Rules change"):
         assert text in r.stdout, text
+
+
+def test_cli_offers_exactly_the_data_destinations():
+    """Check that the CLI's --destination choices are the destinations the data defines."""
+    from craftvision.cli.hs import DESTINATIONS as CLI_DESTINATIONS
+
+    assert tuple(CLI_DESTINATIONS) == DESTINATIONS

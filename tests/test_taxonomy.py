@@ -324,3 +324,24 @@ def test_a_note_gives_the_candidates_it_names():
     fibre = suggest_hs("carpet", {"construction": "knotted", "fibre": "unknown"})
     assert [c.display for c in fibre.candidates] == ["5701.10", "5701.90"]
     assert fibre.to_dict("ar")["research_notice"].startswith("الأسئلة والملاحظات")
+
+
+def test_cli_paths_json_lists_the_review_codes_by_category():
+    """Check `craftvision hs paths --format json`: every path, the review's codes in the right categories, no seat outside 94.01."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "craftvision.cli", "hs", "paths", "--format", "json"], capture_output=True,
+                       text=True, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert len(rows) == len(list_paths())
+    by_cat = {}
+    for row in rows:
+        by_cat.setdefault(row["category"], set()).add(row["code"])
+    for cid, codes in MUST_REACH.items():
+        assert codes <= by_cat[cid], (cid, codes - by_cat[cid])
+    assert "research notes" in r.stderr
+    table = subprocess.run([sys.executable, "-m", "craftvision.cli", "hs", "paths", "jewelry", "--lang", "ar"],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert table.returncode == 0 and "HS 7113.11" in table.stdout and "فضة" in table.stdout
