@@ -195,7 +195,7 @@ def render_text(advice: DestinationAdvice) -> str:
         out += [f"  - {r.text}", f"    {_dated(a, r)}"]
     if not a.rules:
         out.append(f"  {a.labels['no_rules']}")
-    out.append(f"({a.disclaimer} Data {a.data_version}.)")
+    out.append(f"({a.disclaimer} [{a.data_version}])")
     return "\n".join(out)
 
 

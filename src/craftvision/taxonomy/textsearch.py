@@ -26,6 +26,7 @@ from .textnorm import tokens
 
 _K1, _B = 1.2, 0.75
 _CODE_WEIGHT = 0.6  # nomenclature labels are English only and generic: rank them below an equal taxonomy match
+_STILL_TO_ANSWER = {"en": "still to answer", "fr": "reste à répondre", "ar": "يبقى الجواب عن"}
 _CATEGORY_WEIGHT = 0.8  # a category's name and explanation: below a path that says the same
 
 
@@ -202,7 +203,7 @@ def render_hits_text(hits: list[SearchHit], lang: str = "en", taxonomy: Taxonomy
         if h.note:
             out.append(f"     {h.note[lang]}")
         if h.remaining:
-            out.append("     still to answer: " + "; ".join(cat.questions[q].text[lang] for q in h.remaining))
+            out.append(f"     {_STILL_TO_ANSWER[lang]}: " + "; ".join(cat.questions[q].text[lang] for q in h.remaining))
         out.append(f"     craftvision hs suggest {h.category} {given}".rstrip())
     out.append(f"({tax.research_notice[lang]})")
     return "\n".join(out)
