@@ -205,7 +205,7 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
 
     def torch_model():
         if checkpoint and Path(checkpoint).exists():
-            from .training.train import load_checkpoint, model_from_checkpoint
+            from .training.checkpoint import load_checkpoint, model_from_checkpoint
 
             return model_from_checkpoint(load_checkpoint(checkpoint))
         return create_model(fp32.metadata["backbone"], len(fp32.class_names), pretrained=True).eval()
