@@ -49,7 +49,7 @@ def _register_train(sub) -> None:
     add_extra_class(tr)
     tr.add_argument("--out", help="run folder")
     tr.add_argument("--backbone")
-    tr.add_argument("--epochs", type=int)
+    tr.add_argument("--epochs", type=int, help="epochs of the full training loop (finetune.epochs)")
     tr.add_argument("--batch-size", type=int)
     tr.add_argument("--lr", type=float)
     tr.add_argument("--image-size", type=int)
