@@ -14,8 +14,9 @@ from ..data import file_sha256
 from ..errors import ModelFileError
 from ..images import load_image
 from ..preprocess import PreprocessSpec, preprocess_image
+from .config import config_summary
 from .models import ExportWrapper
-from .train import load_checkpoint, model_from_checkpoint
+from .checkpoint import load_checkpoint, model_from_checkpoint
 
 METADATA_KEY = "craftvision"
 OUTPUT_NAMES = ["probabilities", "logits", "embedding", "class_maps"]
@@ -37,7 +38,8 @@ def _export_graph(wrapper: torch.nn.Module, example: torch.Tensor, path: Path) -
     )
 
 
-def build_metadata(ckpt: dict, temperature: float, decision: dict | None, extra: dict | None) -> dict:
+def build_metadata(ckpt: dict, temperature: float, decision: dict | None, extra: dict | None,
+                   product_decision: dict | None = None) -> dict:
     """The JSON stored in the ONNX ``metadata_props`` under the key ``craftvision``."""
     from ..taxonomy import load_taxonomy
 
@@ -50,9 +52,10 @@ def build_metadata(ckpt: dict, temperature: float, decision: dict | None, extra:
         "taxonomy_version": load_taxonomy().version,
         "temperature": float(temperature),
         "decision": decision or default_decision(),
+        "product_decision": product_decision or default_decision(),
         "training": {
             "metrics": ckpt.get("metrics", {}),
-            "config": {k: ckpt.get("config", {}).get(k) for k in ("backbone", "epochs", "lr", "seed", "freeze_backbone")},
+            "config": config_summary(ckpt.get("config", {})),
             "run": ckpt.get("run", {}),
         },
         "outputs": OUTPUT_NAMES,
@@ -104,7 +107,8 @@ def parity_inputs(spec: PreprocessSpec, image_paths: list[Path] | None, n: int =
 
 
 def export_onnx(checkpoint: str | Path, out: str | Path, temperature: float = 1.0, decision: dict | None = None,
-                parity_images: list[Path] | None = None, extra_metadata: dict | None = None) -> dict:
+                parity_images: list[Path] | None = None, extra_metadata: dict | None = None,
+                product_decision: dict | None = None) -> dict:
     """Export a checkpoint to ONNX, stamp its metadata, check parity and write its SHA-256.
 
     Returns:
@@ -126,7 +130,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path, temperature: float = 1.
     inputs = parity_inputs(spec, parity_images)
     tmp = out.with_suffix(".partial.onnx")
     _export_graph(wrapper, torch.from_numpy(inputs[:1]), tmp)
-    write_metadata(tmp, build_metadata(ckpt, temperature, decision, extra_metadata))
+    write_metadata(tmp, build_metadata(ckpt, temperature, decision, extra_metadata, product_decision))
     diff = parity_check(wrapper, tmp, inputs)
     if diff > PARITY_TOLERANCE:
         tmp.unlink(missing_ok=True)
