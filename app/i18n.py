@@ -141,6 +141,7 @@ TEXT = {
     "err_reason": {"en": "A reason is needed.", "fr": "Un motif est nécessaire.", "ar": "يلزم ذكر السبب."},
     "err_answer": {"en": "This answer is not one of the options.", "fr": "Cette réponse ne fait pas partie des choix.", "ar": "هذا الجواب ليس من الخيارات."},
     "err_category": {"en": "This category is unknown.", "fr": "Cette catégorie est inconnue.", "ar": "هذه الفئة غير معروفة."},
+    "err_model": {"en": "The model cannot answer this request.", "fr": "Le modèle ne peut pas répondre à cette demande.", "ar": "لا يستطيع النموذج الإجابة عن هذا الطلب."},
     "err_store": {"en": "The review store refused this.", "fr": "Le registre des demandes a refusé cette opération.", "ar": "رفض سجل الطلبات هذه العملية."},
     "err_generic": {"en": "This could not be done.", "fr": "Cette opération n'a pas pu être faite.", "ar": "تعذر القيام بهذه العملية."},
     "queue_position": {"en": "In queue: {position} of {size}", "fr": "En file d'attente : {position} sur {size}", "ar": "في الانتظار: {position} من {size}"},
