@@ -12,9 +12,9 @@ TEXT = {
     # -- page and tabs
     "title": {"en": "Craft product to HS code", "fr": "Du produit artisanal au code SH", "ar": "من المنتج الحرفي إلى رمز النظام المنسق"},
     "intro": {
-        "en": "Upload up to 8 photos of one product. You get its category, the HS 2022 heading and a few questions that narrow the code. The code is a suggestion that a customs reviewer can check.",
-        "fr": "Envoyez jusqu'à 8 photos d'un même produit. Vous obtenez sa catégorie, la position SH 2022 et quelques questions qui précisent le code. Le code est une suggestion qu'un agent de la douane peut vérifier.",
-        "ar": "أرسل حتى 8 صور لمنتج واحد. ستحصل على فئته والبند في النظام المنسق 2022 وبعض الأسئلة التي تحدد الرمز. الرمز اقتراح يمكن أن يتحقق منه مراجع جمركي.",
+        "en": "Upload up to {n} photos of one product. You get its category, the HS 2022 heading and a few questions that narrow the code. The code is a suggestion that a customs reviewer can check.",
+        "fr": "Envoyez jusqu'à {n} photos d'un même produit. Vous obtenez sa catégorie, la position SH 2022 et quelques questions qui précisent le code. Le code est une suggestion qu'un agent de la douane peut vérifier.",
+        "ar": "أرسل حتى {n} صور لمنتج واحد. ستحصل على فئته والبند في النظام المنسق 2022 وبعض الأسئلة التي تحدد الرمز. الرمز اقتراح يمكن أن يتحقق منه مراجع جمركي.",
     },
     "lang_label": {"en": "Language", "fr": "Langue", "ar": "اللغة"},
     "tab_artisan": {"en": "Get a code", "fr": "Obtenir un code", "ar": "احصل على رمز"},
@@ -22,7 +22,7 @@ TEXT = {
     "tab_review": {"en": "Customs review", "fr": "Revue douane", "ar": "مراجعة الجمارك"},
     "tab_model": {"en": "Model", "fr": "Modèle", "ar": "النموذج"},
     # -- artisan tab
-    "photos": {"en": "Photos of one product (up to 8)", "fr": "Photos d'un même produit (8 au plus)", "ar": "صور منتج واحد (حتى 8)"},
+    "photos": {"en": "Photos of one product (up to {n})", "fr": "Photos d'un même produit ({n} au plus)", "ar": "صور منتج واحد (حتى {n})"},
     "camera": {"en": "Or take a photo", "fr": "Ou prenez une photo", "ar": "أو التقط صورة"},
     "chosen": {"en": "Chosen photos", "fr": "Photos choisies", "ar": "الصور المختارة"},
     "analyse": {"en": "Analyse", "fr": "Analyser", "ar": "تحليل"},

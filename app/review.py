@@ -44,13 +44,13 @@ def _gallery(core: CraftApp, sub: dict, lang: str) -> list:
     return images
 
 
-def build_review_tab(core: CraftApp, lang: gr.Radio, labels: list, demo: gr.Blocks) -> None:
+def build_review_tab(core: CraftApp, lang: gr.Radio, labels: list) -> None:
     """The 'Customs review' tab."""
     w = _widgets(core)
     labels += _labels(w)
     lang.change(lambda lg: _relabel_filters(core, lg), lang, [w.f_cat, w.f_dec, w.f_order, w.fix_cat, w.reject_reason],
                 api_visibility="private")
-    _wire_queue(core, w, lang, demo)
+    _wire_queue(core, w, lang)
     _wire_decisions(core, w, lang)
 
 
@@ -124,7 +124,7 @@ def _views(core: CraftApp):
     return guarded(queue_view), open_view
 
 
-def _wire_queue(core: CraftApp, w: SimpleNamespace, lang: gr.Radio, demo: gr.Blocks) -> None:
+def _wire_queue(core: CraftApp, w: SimpleNamespace, lang: gr.Radio) -> None:
     queue_view, open_view = _views(core)
     filters = [w.f_cat, w.f_dec, w.f_order]
     queue_in, queue_out = [w.token] + filters + [lang], [w.table, w.ids]
@@ -134,15 +134,19 @@ def _wire_queue(core: CraftApp, w: SimpleNamespace, lang: gr.Radio, demo: gr.Blo
         tok = core.login(u, p)
         return tok, gr.Group(visible=False), gr.Group(visible=True), f'<p dir="auto">{t("logged_in", lg)} <b class="cv-data">{html.escape(u)}</b></p>', ""
 
+    def restore(p):
+        p = p or {}
+        return p.get("category", ""), p.get("decision", ""), p.get("order", "oldest")
+
+    # After login: the reviewer's last filters and sort (kept in this browser), then the queue they select.
     w.login_btn.click(do_login, [w.user, w.password, lang], [w.token, w.login_box, w.desk, w.who, w.password],
-                      api_visibility="private").then(queue_view, queue_in, queue_out, api_visibility="private")
+                      api_visibility="private").success(restore, w.prefs, filters, api_visibility="private").then(
+        queue_view, queue_in, queue_out, api_visibility="private")
     w.refresh_btn.click(queue_view, queue_in, queue_out, api_visibility="private")
     for f in filters:
         f.input(queue_view, queue_in, queue_out, api_visibility="private").then(
             lambda c, d, o: {"category": c, "decision": d, "order": o}, filters, w.prefs, api_visibility="private")
     lang.change(queue_view, queue_in, queue_out, api_visibility="private")
-    demo.load(lambda p: (p.get("category", ""), p.get("decision", ""), p.get("order", "oldest")), w.prefs, filters,
-              api_visibility="private")
 
     @guarded
     def do_select(tok, row_ids, lg, evt: gr.SelectData):

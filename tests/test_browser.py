@@ -256,6 +256,13 @@ def _review_with_the_keyboard(page, store, sid: int, reference: str) -> None:
     assert st.state == "corrected" and st.final_code == "5701.90" and st.final_category == "carpet"
     # the queue was refreshed with its filters: the decided row has left it
     page.wait_for_function(f"({ROW_OF_JS})({sid}) < 0")
+    # the sort order chosen is kept in the browser: still chosen after a reload
+    page.locator("#f_order label").nth(1).click()
+    page.wait_for_timeout(1000)
+    page.reload()
+    page.get_by_role("tab", name="Revue douane").click()
+    _login(page)
+    page.wait_for_function("document.querySelectorAll('#f_order input')[1].checked")
 
 
 def _foreign_texts(lang: str) -> list[str]:
