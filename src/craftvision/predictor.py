@@ -183,22 +183,23 @@ class Predictor:
         probs = self.run(x)[0]
         return [self._to_prediction(p, n, top_k, answers) for p, n in zip(probs, names)]
 
-    def iter_predict(self, paths: Iterable[str | Path], *, top_k: int = 3, batch_size: int = 16,
+    def iter_predict(self, paths: Iterable, *, top_k: int = 3, batch_size: int = 16,
                      workers: int | None = None, answers: dict | None = None) -> Iterator[Prediction | CraftvisionError]:
         """Stream predictions over many files in bounded memory, decoding in parallel threads.
 
         Yields a `Prediction` per readable file and the `ImageError` for each unreadable one, in
         input order. At most ``2 * batch_size`` decoded photos are held at any time, so 10,000
-        photos stream in the same memory as 32.
+        photos stream in the same memory as 32. Each item is a path (shown by its file name) or
+        a ``(path, display name)`` pair.
         """
         workers = workers or os.cpu_count() or 1
 
-        def prepare(path):
-            path = Path(path)
+        def prepare(item):
+            path, name = (Path(item[0]), item[1]) if isinstance(item, tuple) else (Path(item), Path(item).name)
             try:
-                return path.name, self.preprocess(self.load(path, path.name), path.name)
+                return name, self.preprocess(self.load(path, name), name)
             except ImageError as exc:
-                return path.name, exc
+                return name, exc
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             # Two batches in flight: the next batch decodes (threads, GIL released) while the model
