@@ -117,9 +117,9 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     large = [make_large_jpeg(work / f"phone_{i}.jpg", seed=i) for i in range(n_large)]
     val, names = [], None
     if val_split and Path(val_split).exists():
-        from .training.evaluate import load_split
+        from .splitfile import read_split
 
-        _, val, names = load_split(val_split)
+        _, val, names = read_split(val_split)
     results = {"machine": {"cpus": os.cpu_count(), "threads": threads, "python": sys.version.split()[0],
                            "torch": torch.__version__},
                "photos": {"real": len(photos), "large_12mp": len(large), "large_size": "4000x3000"}, "contenders": {}}

@@ -17,6 +17,7 @@ import numpy as np
 from ..data import Sample
 from ..metrics import classification_summary, expected_calibration_error, fit_temperature, reliability_bins, softmax
 from ..predictor import NOT_A_CRAFT, decide, load_predictor
+from ..splitfile import read_split
 
 #: ImageNet-1k class index -> our category, where ImageNet has a class for it.
 IMAGENET_TO_CATEGORY = {
@@ -33,17 +34,8 @@ IMAGENET_TO_CATEGORY = {
 
 
 def load_split(split_json: str | Path) -> tuple[list[Sample], list[Sample], list[str]]:
-    """Read the train and validation samples of a run's ``split.json``."""
-    doc = json.loads(Path(split_json).read_text())
-    names = doc["class_names"]
-
-    def label_of(path: str) -> str:
-        parent = Path(path).parent.name
-        return parent if parent in names else NOT_A_CRAFT
-
-    train = [Sample(Path(p), label_of(p), "") for p in doc["train_files"]]
-    val = [Sample(Path(p), label_of(p), "") for p in doc["val_files"]]
-    return train, val, names
+    """Read the train and validation samples of a run's ``split.json``, labels included (`read_split`)."""
+    return read_split(split_json)
 
 
 def onnx_outputs(model_path: str | Path, samples: list[Sample], batch_size: int = 16) -> dict:

@@ -14,6 +14,7 @@ from ..data import file_sha256
 from ..errors import ModelFileError
 from ..images import load_image
 from ..preprocess import PreprocessSpec, preprocess_image
+from ..splitfile import read_split
 from .models import ExportWrapper
 from .train import load_checkpoint, model_from_checkpoint
 
@@ -125,7 +126,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path, temperature: float = 1.
     if parity_images is None:
         split = Path(checkpoint).parent / "split.json"
         if split.exists():
-            parity_images = [Path(p) for p in json.loads(split.read_text()).get("val_files", [])][:8]
+            parity_images = [s.path for s in read_split(split)[1]][:8]
     inputs = parity_inputs(spec, parity_images)
     tmp = out.with_suffix(".partial.onnx")
     _export_graph(wrapper, torch.from_numpy(inputs[:1]), tmp)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..metrics import classification_summary, softmax
+from ..splitfile import write_split
 from .config import TrainConfig
 from .features import embed_samples
 from .models import create_model
@@ -115,9 +116,7 @@ def train_head_only(cfg: TrainConfig, init_from: str | None = None, c: float = 2
                              "mode": "head_only_refit_all" if use_all else "head_only",
                              "init_from": init_from or "imagenet"}})
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
-    (out / "split.json").write_text(json.dumps(
-        {**split.summary(), "class_names": class_names,
-         "val_files": [str(s.path) for s in split.val], "train_files": [str(s.path) for s in split.train]}, indent=1))
+    write_split(out / "split.json", split, class_names)
     result = {
         "checkpoint": str(out / "best.pt"),
         "train_photos": len(split.train), "val_photos": len(split.val),

@@ -32,6 +32,7 @@ from torch import nn
 from ..data import Sample, file_sha256
 from ..metrics import classification_summary, softmax
 from ..preprocess import PreprocessSpec
+from ..splitfile import write_split
 from .config import TrainConfig
 from .features import EmbeddingCache, view_batch
 from .headonly import fit_logistic_head, prepare_cached_run
@@ -259,9 +260,7 @@ def train_partial(cfg: TrainConfig, tune_from: int = 5, views: int = 4, epochs: 
                              "mode": "partial_finetune_refit_all" if use_all else "partial_finetune",
                              "init_from": "imagenet"}})
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
-    (out / "split.json").write_text(json.dumps(
-        {**split.summary(), "class_names": class_names,
-         "val_files": [str(s.path) for s in split.val], "train_files": [str(s.path) for s in split.train]}, indent=1))
+    write_split(out / "split.json", split, class_names)
     result = {
         "checkpoint": str(out / "best.pt"), "train_photos": len(split.train), "val_photos": len(split.val),
         "computed_now": n_tr + n_va, "seconds_activations": round(t_cache, 1), "seconds_training": round(t_fit, 1),

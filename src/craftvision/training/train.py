@@ -23,6 +23,7 @@ from ..errors import DatasetError, ImageError, ModelFileError
 from ..images import load_image
 from ..metrics import classification_summary
 from ..preprocess import PreprocessSpec
+from ..splitfile import write_split
 from .transforms import build_eval_transform, build_train_transform
 from .config import TrainConfig
 from .models import create_model
@@ -400,9 +401,7 @@ def fit(cfg: TrainConfig, resume: bool = False, show_progress: bool = True) -> P
 
     if main:  # only rank 0 writes
         (out / "config.json").write_text(json.dumps({**cfg.to_dict(), "world_size": world}, indent=2))
-        (out / "split.json").write_text(json.dumps(
-            {**split.summary(), "class_names": class_names,
-             "val_files": [str(s.path) for s in split.val], "train_files": [str(s.path) for s in split.train]}, indent=1))
+        write_split(out / "split.json", split, class_names)
     start_epoch, best, stale = 0, -1.0, 0
     last_path, best_path = out / "last.pt", out / "best.pt"
     if resume and last_path.exists():
