@@ -135,10 +135,9 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     # Accuracy must be measured on photos the model never saw. The shipped model is refit on the
     # validation photos too, so accuracy comes from the validation run's model (same recipe and
     # architecture) and its own INT8 quantisation; speed comes from the shipped files.
-    data_meta = fp32.metadata.get("data", {})
     acc_fp32_path, acc_int8_path = Path(model), int8_path
-    if data_meta.get("validation_in_training"):
-        holdout = Path(model).parent / "validation" / data_meta.get("holdout_model", "")
+    if fp32.metadata.training.refit_on_all_photos:
+        holdout = Path(model).parent / "validation" / str(fp32.metadata.holdout_model)
         if holdout.is_file():
             acc_fp32_path = holdout
             acc_int8_path = quantize_int8(holdout, work / "holdout-int8.onnx", calib, spec)
@@ -185,7 +184,7 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
             from .training.train import load_checkpoint, model_from_checkpoint
 
             return model_from_checkpoint(load_checkpoint(checkpoint))
-        return create_model(fp32.metadata["backbone"], len(fp32.class_names), pretrained=True).eval()
+        return create_model(fp32.metadata.backbone, len(fp32.class_names), pretrained=True).eval()
 
     def peer():
         import timm
@@ -219,7 +218,7 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     def cv_torch():
         _rss_peak_reset()
         t0 = time.perf_counter()
-        m = ExportWrapper(torch_model(), fp32.metadata["temperature"]).eval()
+        m = ExportWrapper(torch_model(), fp32.metadata.calibration.temperature).eval()
         load = time.perf_counter() - t0
 
         def one(p):

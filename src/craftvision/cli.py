@@ -147,8 +147,26 @@ def cmd_train(args) -> int:
 def cmd_export(args) -> int:
     from .training.export import export_onnx
 
-    decision = json.loads(Path(args.decision).read_text()) if args.decision else None
-    result = export_onnx(args.checkpoint, args.out, temperature=args.temperature, decision=decision,
+    if not args.uncalibrated and not args.calibration_from:
+        raise CraftvisionError(
+            "export needs --calibration-from MODEL.onnx (carry the temperature and thresholds of a calibrated model of the "
+            "same classes) or --uncalibrated (T = 1 and default thresholds, recorded as not fitted); then "
+            "`craftvision calibrate OUT --split SPLIT.json` fits them on validation photos.")
+    calibration = None
+    if args.calibration_from:
+        from .predictor import load_predictor
+
+        from .errors import ModelFileError
+        from .training.train import load_checkpoint
+
+        source = load_predictor(args.calibration_from)
+        if load_checkpoint(args.checkpoint)["class_names"] != source.class_names:
+            raise ModelFileError(f"--calibration-from {args.calibration_from} predicts {source.class_names}, not the "
+                                 "checkpoint's classes: calibrate the export instead (`craftvision calibrate`).")
+        calibration = source.metadata.calibration
+        print(f"calibration from {args.calibration_from}: T = {calibration.temperature:.3f}, "
+              f"fitted on {calibration.temperature_fitted_on}")
+    result = export_onnx(args.checkpoint, args.out, calibration=calibration,
                          parity_images=[Path(p) for p in args.parity_images] if args.parity_images else None)
     print(f"exported {result['path']}")
     print(f"parity: max |p_torch - p_onnxruntime| = {result['parity_max_abs_diff']:.2e} on {result['parity_inputs']} real inputs (limit 1e-4)")
@@ -294,8 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="export a checkpoint to ONNX (with parity check)")
     ex.add_argument("checkpoint")
     ex.add_argument("--out", required=True)
-    ex.add_argument("--temperature", type=float, default=1.0)
-    ex.add_argument("--decision", help="JSON file with the decision thresholds")
+    cal = ex.add_mutually_exclusive_group()
+    cal.add_argument("--calibration-from", metavar="MODEL", help="carry the temperature and thresholds of this calibrated model")
+    cal.add_argument("--uncalibrated", action="store_true", help="T = 1 and default thresholds, recorded as not fitted")
     ex.add_argument("--parity-images", nargs="*", help="photos for the parity check (default: the run's validation photos)")
     ex.set_defaults(func=cmd_export)
 

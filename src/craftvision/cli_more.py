@@ -35,6 +35,23 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    from .training.calibrate import calibrate_model
+
+    r = calibrate_model(args.model, args.split, fit_on=args.fit_on, upgrade=args.upgrade)
+    d, p, h = r["decision"], r["product_decision"], r["held_out"]
+    print(f"calibrated {r['model']} on the outputs of {r['fitted_on']}: T = {r['temperature']:.4f}")
+    print(f"single photo: not_a_craft >= {d.not_a_craft_min_probability:.2f}, accept >= {d.accept_min_probability:.2f} "
+          f"({d.fitted_on})")
+    print(f"product of several photos: not_a_craft >= {p.not_a_craft_min_probability:.2f}, accept >= "
+          f"{p.accept_min_probability:.2f} ({p.fitted_on})")
+    print(f"validation products of 2+ photos: {r['products']} ({r['product_photos']} photos)")
+    print(f"held-out ({h.model}, {h.photos} photos): top-1 {h.top1:.3f}  top-3 {h.top3:.3f}  macro-F1 {h.macro_f1:.3f}  "
+          f"ECE {r['ece_before']:.3f} -> {h.ece:.3f}")
+    print(f"sha256: {r['sha256']}" + (f"; rewrote {r['checksums']}" if r["checksums"] else ""))
+    return 0
+
+
 def cmd_recipe(args) -> int:
     from .training.recipe import run_recipe
 
@@ -151,6 +168,13 @@ def cmd_bench(args) -> int:
 
 
 def register(sub) -> None:
+    ca = sub.add_parser("calibrate", help="refit temperature and thresholds of a model file without retraining")
+    ca.add_argument("model", help="the ONNX file to rewrite (its checksums are rewritten too)")
+    ca.add_argument("--split", required=True, help="split.json whose validation photos calibrate it")
+    ca.add_argument("--fit-on", metavar="MODEL", help="a refit model's validation-run model (default: from its metadata)")
+    ca.add_argument("--upgrade", action="store_true", help="the file has version-1 metadata: upgrade it (no retraining)")
+    ca.set_defaults(func=cmd_calibrate)
+
     bn = sub.add_parser("bench", help="side-by-side speed benchmark against the peer pipeline (needs the train extras)")
     bn.add_argument("--model", default=None)
     bn.add_argument("--checkpoint", default="models/craftvision.pt", help="torch weights of the same model (for a and b)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,46 @@ def decision_report(probs: np.ndarray, y: np.ndarray, class_names: list[str], ru
     out["noncraft_caught"] = float((decisions[~craft] != "accept").mean()) if (~craft).any() else None
     out["craft_sent_to_not_a_craft"] = out["craft"]["not_a_craft"]
     return out
+
+
+def product_report(probs: np.ndarray, y: np.ndarray, val: list[Sample], class_names: list[str],
+                   photo_rule, product_rule) -> dict:
+    """Single photo vs fused on the validation products of two or more photos.
+
+    Single: each photo of those products predicted alone (photo-weighted, and product-weighted:
+    the mean over products of their photos' accuracy, comparable with the fused per-product
+    figure). Fused: one prediction per product (`fuse_probabilities`), decided by the product
+    thresholds (and, for comparison, by the single-photo thresholds).
+    """
+    from ..results import fuse_batches
+    from ..splitfile import group_products
+
+    products = [p for p in group_products(val) if len(p) > 1]
+    if not products:
+        return {"products": 0, "photos": 0}
+    idx = [i for p in products for i in p]
+    craft = y != (class_names.index(NOT_A_CRAFT) if NOT_A_CRAFT in class_names else -1)
+    fused = fuse_batches(probs, products)
+    y_p = y[[p[0] for p in products]]
+
+    def rates(pr, yy, rule) -> dict:
+        d = decision_report(pr, yy, class_names, rule)
+        return {"accept_rate_craft": d["craft"]["accept"], "accept_precision": d["accept_precision"],
+                "noncraft_caught": d["noncraft_caught"]}
+
+    correct = probs.argmax(1) == y
+    return {
+        "products": len(products), "photos": len(idx), "craft_products": int(craft[[p[0] for p in products]].sum()),
+        "photos_per_product": sorted(len(p) for p in products),
+        "single": {"top1_photos": float(correct[idx].mean()),
+                   "top1_products": float(np.mean([correct[p].mean() for p in products])),
+                   "macro_f1_photos": classification_summary(probs[idx], y[idx], class_names)["macro_f1"],
+                   **rates(probs[idx], y[idx], photo_rule)},
+        "fused": {"top1": float((fused.argmax(1) == y_p).mean()),
+                  "macro_f1": classification_summary(fused, y_p, class_names)["macro_f1"],
+                  **rates(fused, y_p, product_rule),
+                  "with_single_photo_thresholds": rates(fused, y_p, photo_rule)},
+    }
 
 
 def _plots(out_dir: Path, summary: dict, bins_before: list, bins_after: list) -> None:
@@ -225,12 +266,13 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
     y = np.array([index[s.label] for s in val])
     probs, logits = res["probs"], res["logits"]
     summary = classification_summary(probs, y, names)
-    data_meta = predictor.metadata.get("data", {})
+    meta = predictor.metadata
     report = {
         "model": str(model_path),
         "model_version": predictor.version,
-        "validation_in_training": bool(data_meta.get("validation_in_training")),
+        "validation_in_training": meta.training.refit_on_all_photos,
         "split": str(split_json),
+        "split_notes": json.loads(Path(split_json).read_text())["notes"],
         "val_photos": len(val),
         "metrics": {k: summary[k] for k in ("top1", "top3", "macro_f1", "ece")},
         "craft_only": {k: v for k, v in craft_only(probs, y, names).items() if k in ("n", "top1", "top3", "macro_f1")},
@@ -238,17 +280,19 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
         "confusion_matrix": summary["confusion_matrix"],
         "class_names": names,
         "calibration": {
-            "temperature": predictor.metadata["temperature"],
+            "temperature": meta.calibration.temperature,
             "ece_before": expected_calibration_error(softmax(logits), y),
             "ece_after": expected_calibration_error(probs, y),
         },
         "decisions": decision_report(probs, y, names, predictor.decision_rule),
-        "thresholds": predictor.decision_rule,
+        "thresholds": asdict(predictor.decision_rule),
+        "product_thresholds": asdict(predictor.product_decision_rule),
+        "products": product_report(probs, y, val, names, predictor.decision_rule, predictor.product_decision_rule),
         "seconds_per_image": res["seconds_per_image"],
     }
     _plots(out_dir, summary, reliability_bins(softmax(logits), y), reliability_bins(probs, y))
     if baselines:
-        backbone = predictor.metadata["backbone"]
+        backbone = meta.backbone
         lr = baseline_logistic(backbone, train, val, names, cache_dir)
         inet = baseline_imagenet(backbone, val, names)
         report["baselines"] = {
@@ -258,6 +302,28 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
     (out_dir / "report.md").write_text(render_markdown(report))
     return report
+
+
+def _pct(v) -> str:
+    return "-" if v is None else f"{v:.1%}"
+
+
+def _product_lines(pr: dict, t: dict | None) -> list[str]:
+    """The report's section on products of several photos (single photo vs fused)."""
+    if not pr.get("products"):
+        return ["## Products of several photos", "", "No validation product has two or more photos.", ""]
+    s, f = pr["single"], pr["fused"]
+    return ["## Products of several photos", "",
+            f"{pr['products']} validation products have two or more photos ({pr['photos']} photos; same class, source and "
+            f"file stem up to a -N/_N index; {pr['craft_products']} craft products). Product thresholds: not_a_craft when "
+            f"fused P(not a craft) >= {t['not_a_craft_min_probability']:.2f}, accept when the fused top craft p >= "
+            f"{t['accept_min_probability']:.2f} (fitted on {t['fitted_on']}).", "",
+            "| | top-1 | macro-F1 | craft accepted | accept precision | non-craft caught |", "|---|---|---|---|---|---|",
+            f"| single photo (per photo) | {s['top1_photos']:.3f} | {s['macro_f1_photos']:.3f} | {_pct(s['accept_rate_craft'])} | "
+            f"{_pct(s['accept_precision'])} | {_pct(s['noncraft_caught'])} |",
+            f"| single photo (mean per product) | {s['top1_products']:.3f} | | | | |",
+            f"| fused (per product) | {f['top1']:.3f} | {f['macro_f1']:.3f} | {_pct(f['accept_rate_craft'])} | "
+            f"{_pct(f['accept_precision'])} | {_pct(f['noncraft_caught'])} |", ""]
 
 
 def render_markdown(r: dict) -> str:
@@ -303,6 +369,7 @@ def render_markdown(r: dict) -> str:
     lines += ["", f"Precision of accept: {ap:.1%}" if ap is not None else "No photo accepted.",
               f"Non-craft photos caught (review or not_a_craft): {d['noncraft_caught']:.1%}" if d["noncraft_caught"] is not None else "",
               f"Craft photos sent to not_a_craft: {d['craft_sent_to_not_a_craft']:.1%}", "",
+              *_product_lines(r.get("products", {}), r.get("product_thresholds")),
               "## Per class", "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for name, pc in r["per_class"].items():
         lines.append(f"| {name} | {pc['precision']:.2f} | {pc['recall']:.2f} | {pc['f1']:.2f} | {int(pc['support'])} |")

@@ -254,7 +254,8 @@ def train_partial(cfg: TrainConfig, tune_from: int = 5, views: int = 4, epochs: 
     summary = _val(f"wise_alpha_{wise_alpha}", epochs)
     metrics = {"val_top1": summary["top1"], "val_top3": summary["top3"], "val_macro_f1": summary["macro_f1"],
                "val_ece": summary["ece"], "head": "partial_finetune", "tune_from": tune_from, "views": views,
-               "epochs": epochs, "lr": lr, "wise_alpha": wise_alpha, "label_smoothing": label_smoothing, "validation_in_training": use_all}
+               "epochs": epochs, "lr": lr, "wise_alpha": wise_alpha, "label_smoothing": label_smoothing, "validation_in_training": use_all,
+               "lp_c": lp_c, "head_lr_scale": head_lr_scale, "weight_decay": cfg.weight_decay}
     save_checkpoint(out / "best.pt", model, cfg, class_names, spec, metrics, epochs,
                     {"run": {"git": git_revision(), "train_size": len(split.train), "val_size": len(split.val),
                              "mode": "partial_finetune_refit_all" if use_all else "partial_finetune",

@@ -11,12 +11,9 @@ import shutil
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-import numpy as np
-
-from ..data import file_sha256
 from ..errors import ConfigError
-from ..metrics import fit_temperature, softmax
 from .config import load_config
+from .export import write_checksums  # noqa: F401  (re-exported: `recipe.write_checksums` is public)
 
 
 @dataclass
@@ -81,7 +78,9 @@ def load_recipe(path: str | Path):
 
 def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
     """Run the whole recipe; returns the evaluation report."""
-    from .evaluate import evaluate_model, fit_thresholds, load_split, onnx_outputs
+    from ..predictor import load_predictor
+    from .calibrate import fit_calibration, model_logits
+    from .evaluate import evaluate_model, load_split
     from .export import export_onnx
 
     cfg, recipe = load_recipe(path)
@@ -102,17 +101,13 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
     # Temperature and thresholds are fitted on the validation photos through the ONNX path itself.
     raw = run_dir / "uncalibrated.onnx"
     export_onnx(best, raw)
-    out = onnx_outputs(raw, val)
-    index = {c: i for i, c in enumerate(names)}
-    y = np.array([index[s.label] for s in val])
-    temperature = fit_temperature(out["logits"], y)
-    rule = fit_thresholds(softmax(out["logits"], temperature), y, names, recipe.accept_precision,
-                          recipe.noncraft_caught, recipe.craft_to_not_a_craft_max)
-    data_meta = {"source": "../shared/data/crafts and ../shared/data/noncraft (not redistributed)",
-                 "train_photos": len(train), "val_photos": len(val)}
     holdout = Path(recipe.holdout_model_out if recipe.refit_all else recipe.model_out)
-    exported = export_onnx(best, holdout, temperature=temperature, decision=rule,
-                           extra_metadata={"data": {**data_meta, "validation_in_training": False}})
+    calibration, held_out, _ = fit_calibration(
+        model_logits(raw, load_predictor(raw, verify_checksum=False).spec, val), val, names,
+        f"{Path(recipe.report_dir) / 'split.json'} ({holdout.name})",
+        {"accept_precision": recipe.accept_precision, "noncraft_caught": recipe.noncraft_caught,
+         "craft_to_not_a_craft_max": recipe.craft_to_not_a_craft_max})
+    exported = export_onnx(best, holdout, calibration=calibration, held_out=held_out)
     print(f"parity: max |p_torch - p_onnxruntime| = {exported['parity_max_abs_diff']:.2e}")
     report = evaluate_model(holdout, split_json, recipe.report_dir, baselines=recipe.baselines)
     report["recipe"] = {"train": cfg.to_dict(), "recipe": asdict(recipe), "parity_max_abs_diff": exported["parity_max_abs_diff"]}
@@ -127,10 +122,7 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
             refit = Path(_train_partial(refit_cfg, recipe, use_all=True, show_progress=show_progress)["checkpoint"])
         else:
             raise ConfigError("refit_all is implemented for modes 'head' and 'partial' (cached features).")
-        shipped = export_onnx(refit, model_out, temperature=temperature, decision=rule,
-                              extra_metadata={"data": {**data_meta, "train_photos": len(train) + len(val),
-                                                       "validation_in_training": True,
-                                                       "holdout_model": holdout.name}})
+        shipped = export_onnx(refit, model_out, calibration=calibration, held_out=held_out, holdout_model=holdout.name)
         shutil.copyfile(refit, model_out.with_suffix(".pt"))  # torch weights of the same model (benchmarks, warm starts)
         report["shipped"] = {"model": str(model_out), "sha256": shipped["sha256"], "refit_on_all_photos": True,
                              "parity_max_abs_diff": shipped["parity_max_abs_diff"],
@@ -142,7 +134,9 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
     (Path(recipe.report_dir) / "report.json").write_text(json.dumps(report, indent=2))
     from .card import write_model_card
 
-    write_model_card(recipe.card, report, json.loads(split_json.read_text()))
+    shipped_model = load_predictor(model_out)
+    write_model_card(recipe.card, report, shipped_model.metadata,
+                     load_predictor(holdout).metadata if recipe.refit_all else None, shipped_model.version)
     write_checksums(model_out.parent)
     return report
 
@@ -153,15 +147,3 @@ def _train_partial(cfg, recipe: RecipeConfig, use_all: bool, show_progress: bool
     return train_partial(cfg, tune_from=recipe.tune_from, views=recipe.partial_views, epochs=recipe.partial_epochs,
                          lr=recipe.partial_lr, lp_c=recipe.head_c, wise_alpha=recipe.wise_alpha,
                          use_all=use_all, show_progress=show_progress)
-
-
-def write_checksums(folder: str | Path) -> Path:
-    """SHA256SUMS of the shipped files in `folder` (models and reports)."""
-    folder = Path(folder)
-    lines = []
-    for f in sorted(folder.rglob("*")):
-        if f.is_file() and f.name != "SHA256SUMS" and not f.name.endswith(".sha256"):
-            lines.append(f"{file_sha256(f)}  {f.relative_to(folder)}")
-    out = folder / "SHA256SUMS"
-    out.write_text("\n".join(lines) + "\n")
-    return out
