@@ -52,6 +52,25 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def cmd_card(args) -> int:
+    from .predictor import load_predictor
+    from .training.card import write_model_card
+
+    shipped = load_predictor(args.model)
+    meta = shipped.metadata
+    run_meta = None
+    if meta.training.refit_on_all_photos:
+        run_meta = load_predictor(Path(args.model).parent / "validation" / str(meta.holdout_model)).metadata
+    report = json.loads(Path(args.report).read_text())
+    out = write_model_card(args.out, report, meta, run_meta, shipped.version)
+    print(f"wrote {out}")
+    if (out.parent / "SHA256SUMS").exists():
+        from .training.export import write_checksums
+
+        print(f"rewrote {write_checksums(out.parent)}")
+    return 0
+
+
 def cmd_recipe(args) -> int:
     from .training.recipe import run_recipe
 
@@ -168,6 +187,12 @@ def cmd_bench(args) -> int:
 
 
 def register(sub) -> None:
+    cd = sub.add_parser("card", help="write the model card from a model file's metadata and its held-out report")
+    cd.add_argument("--model", default="models/craftvision.onnx")
+    cd.add_argument("--report", default="models/report/report.json", help="report.json of the validation-run model")
+    cd.add_argument("--out", default="models/MODEL_CARD.md")
+    cd.set_defaults(func=cmd_card)
+
     ca = sub.add_parser("calibrate", help="refit temperature and thresholds of a model file without retraining")
     ca.add_argument("model", help="the ONNX file to rewrite (its checksums are rewritten too)")
     ca.add_argument("--split", required=True, help="split.json whose validation photos calibrate it")
