@@ -186,7 +186,8 @@ def cmd_bench(args) -> int:
     return 0
 
 
-def register(sub) -> None:
+def _register_model_commands(sub) -> None:
+    """calibrate and card: rewrite a model file's calibration, write its card."""
     cd = sub.add_parser("card", help="write the model card from a model file's metadata and its held-out report")
     cd.add_argument("--model", default="models/craftvision.onnx")
     cd.add_argument("--report", default="models/report/report.json", help="report.json of the validation-run model")
@@ -200,6 +201,9 @@ def register(sub) -> None:
     ca.add_argument("--upgrade", action="store_true", help="the file has version-1 metadata: upgrade it (no retraining)")
     ca.set_defaults(func=cmd_calibrate)
 
+
+def register(sub) -> None:
+    _register_model_commands(sub)
     bn = sub.add_parser("bench", help="side-by-side speed benchmark against the peer pipeline (needs the train extras)")
     bn.add_argument("--model", default=None)
     bn.add_argument("--checkpoint", default="models/craftvision.pt", help="torch weights of the same model (for a and b)")

@@ -22,7 +22,7 @@ from ..metrics import classification_summary, expected_calibration_error, fit_te
 from ..preprocess import PreprocessSpec, preprocess_image
 from ..results import fuse_batches
 from ..splitfile import group_products, read_split
-from .evaluate import fit_thresholds
+from .thresholds import fit_thresholds
 
 DEFAULT_TARGETS = {"accept_precision": 0.98, "noncraft_caught": 0.90, "craft_to_not_a_craft_max": 0.02}
 

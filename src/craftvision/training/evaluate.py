@@ -17,8 +17,10 @@ import numpy as np
 
 from ..data import Sample
 from ..metrics import classification_summary, expected_calibration_error, fit_temperature, reliability_bins, softmax
-from ..predictor import NOT_A_CRAFT, decide, load_predictor
+from ..predictor import NOT_A_CRAFT, load_predictor
 from ..splitfile import read_split
+from .products import product_lines, product_report
+from .thresholds import decision_report, fit_thresholds  # noqa: F401  (public here too)
 
 #: ImageNet-1k class index -> our category, where ImageNet has a class for it.
 IMAGENET_TO_CATEGORY = {
@@ -53,102 +55,6 @@ def onnx_outputs(model_path: str | Path, samples: list[Sample], batch_size: int 
         logits.append(z)
     return {"logits": np.concatenate(logits), "probs": np.concatenate(probs), "predictor": predictor,
             "seconds_per_image": float(np.mean(seconds))}
-
-
-def fit_thresholds(probs: np.ndarray, y: np.ndarray, class_names: list[str], accept_precision: float = 0.98,
-                   noncraft_caught: float = 0.90, craft_to_nac_max: float = 0.02) -> dict:
-    """Choose the decision thresholds on validation for the stated targets.
-
-    not_a_craft: the lowest threshold on P(not a craft) that sends at most `craft_to_nac_max` of
-    craft photos to not_a_craft. accept: the lowest threshold on the top craft probability at
-    which (i) accepted photos are correct at least `accept_precision` of the time and (ii) at
-    most 1 - `noncraft_caught` of non-craft photos are accepted. Everything else is review.
-    """
-    nac = class_names.index(NOT_A_CRAFT) if NOT_A_CRAFT in class_names else None
-    craft_cols = [i for i in range(len(class_names)) if i != nac]
-    top = np.array(craft_cols)[probs[:, craft_cols].argmax(1)]  # best craft category
-    conf = probs[:, craft_cols].max(1)
-    p_nac = probs[:, nac] if nac is not None else np.zeros(len(y))
-    is_craft = (y != nac) if nac is not None else np.ones_like(y, dtype=bool)
-    grid = np.round(np.arange(0.05, 1.0, 0.01), 2)
-    nac_t = 1.0
-    if nac is not None:
-        for t in grid:  # lowest threshold that sends at most craft_to_nac_max of craft photos to not_a_craft
-            if float((p_nac[is_craft] >= t).mean()) <= craft_to_nac_max:
-                nac_t = float(t)
-                break
-    accept_t = 1.0
-    for t in grid:
-        acc_mask = (conf >= t) & (p_nac < nac_t)
-        if acc_mask.sum() == 0:
-            continue
-        precision = float((top[acc_mask] == y[acc_mask]).mean())
-        nc_accepted = float(acc_mask[~is_craft].mean()) if (~is_craft).any() else 0.0
-        if precision >= accept_precision and nc_accepted <= 1 - noncraft_caught:
-            accept_t = float(t)
-            break
-    return {"accept_min_probability": accept_t, "not_a_craft_min_probability": nac_t,
-            "method": "not_a_craft class trained on non-craft photos; thresholds on calibrated P(not a craft) and top craft probability",
-            "targets": {"accept_precision": accept_precision, "noncraft_caught": noncraft_caught,
-                        "craft_to_not_a_craft_max": craft_to_nac_max}}
-
-
-def decision_report(probs: np.ndarray, y: np.ndarray, class_names: list[str], rule: dict) -> dict:
-    """Decision rates on crafts and non-crafts, and what each decision costs."""
-    nac = class_names.index(NOT_A_CRAFT) if NOT_A_CRAFT in class_names else -1
-    decisions = np.array([decide(p, class_names, rule) for p in probs])
-    craft_cols = [i for i in range(len(class_names)) if i != nac]
-    top = np.array(craft_cols)[probs[:, craft_cols].argmax(1)]
-    craft = y != nac
-    out = {}
-    for name, mask in (("craft", craft), ("not_a_craft", ~craft)):
-        n = int(mask.sum())
-        out[name] = {"n": n, **{d: (float((decisions[mask] == d).mean()) if n else 0.0) for d in ("accept", "review", "not_a_craft")}}
-    accepted = decisions == "accept"
-    out["accept_precision"] = float((top[accepted] == y[accepted]).mean()) if accepted.any() else None
-    out["noncraft_caught"] = float((decisions[~craft] != "accept").mean()) if (~craft).any() else None
-    out["craft_sent_to_not_a_craft"] = out["craft"]["not_a_craft"]
-    return out
-
-
-def product_report(probs: np.ndarray, y: np.ndarray, val: list[Sample], class_names: list[str],
-                   photo_rule, product_rule) -> dict:
-    """Single photo vs fused on the validation products of two or more photos.
-
-    Single: each photo of those products predicted alone (photo-weighted, and product-weighted:
-    the mean over products of their photos' accuracy, comparable with the fused per-product
-    figure). Fused: one prediction per product (`fuse_probabilities`), decided by the product
-    thresholds (and, for comparison, by the single-photo thresholds).
-    """
-    from ..results import fuse_batches
-    from ..splitfile import group_products
-
-    products = [p for p in group_products(val) if len(p) > 1]
-    if not products:
-        return {"products": 0, "photos": 0}
-    idx = [i for p in products for i in p]
-    craft = y != (class_names.index(NOT_A_CRAFT) if NOT_A_CRAFT in class_names else -1)
-    fused = fuse_batches(probs, products)
-    y_p = y[[p[0] for p in products]]
-
-    def rates(pr, yy, rule) -> dict:
-        d = decision_report(pr, yy, class_names, rule)
-        return {"accept_rate_craft": d["craft"]["accept"], "accept_precision": d["accept_precision"],
-                "noncraft_caught": d["noncraft_caught"]}
-
-    correct = probs.argmax(1) == y
-    return {
-        "products": len(products), "photos": len(idx), "craft_products": int(craft[[p[0] for p in products]].sum()),
-        "photos_per_product": sorted(len(p) for p in products),
-        "single": {"top1_photos": float(correct[idx].mean()),
-                   "top1_products": float(np.mean([correct[p].mean() for p in products])),
-                   "macro_f1_photos": classification_summary(probs[idx], y[idx], class_names)["macro_f1"],
-                   **rates(probs[idx], y[idx], photo_rule)},
-        "fused": {"top1": float((fused.argmax(1) == y_p).mean()),
-                  "macro_f1": classification_summary(fused, y_p, class_names)["macro_f1"],
-                  **rates(fused, y_p, product_rule),
-                  "with_single_photo_thresholds": rates(fused, y_p, photo_rule)},
-    }
 
 
 def _plots(out_dir: Path, summary: dict, bins_before: list, bins_after: list) -> None:
@@ -304,28 +210,6 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
     return report
 
 
-def _pct(v) -> str:
-    return "-" if v is None else f"{v:.1%}"
-
-
-def _product_lines(pr: dict, t: dict | None) -> list[str]:
-    """The report's section on products of several photos (single photo vs fused)."""
-    if not pr.get("products"):
-        return ["## Products of several photos", "", "No validation product has two or more photos.", ""]
-    s, f = pr["single"], pr["fused"]
-    return ["## Products of several photos", "",
-            f"{pr['products']} validation products have two or more photos ({pr['photos']} photos; same class, source and "
-            f"file stem up to a -N/_N index; {pr['craft_products']} craft products). Product thresholds: not_a_craft when "
-            f"fused P(not a craft) >= {t['not_a_craft_min_probability']:.2f}, accept when the fused top craft p >= "
-            f"{t['accept_min_probability']:.2f} (fitted on {t['fitted_on']}).", "",
-            "| | top-1 | macro-F1 | craft accepted | accept precision | non-craft caught |", "|---|---|---|---|---|---|",
-            f"| single photo (per photo) | {s['top1_photos']:.3f} | {s['macro_f1_photos']:.3f} | {_pct(s['accept_rate_craft'])} | "
-            f"{_pct(s['accept_precision'])} | {_pct(s['noncraft_caught'])} |",
-            f"| single photo (mean per product) | {s['top1_products']:.3f} | | | | |",
-            f"| fused (per product) | {f['top1']:.3f} | {f['macro_f1']:.3f} | {_pct(f['accept_rate_craft'])} | "
-            f"{_pct(f['accept_precision'])} | {_pct(f['noncraft_caught'])} |", ""]
-
-
 def render_markdown(r: dict) -> str:
     m = r["metrics"]
     lines = [
@@ -369,7 +253,7 @@ def render_markdown(r: dict) -> str:
     lines += ["", f"Precision of accept: {ap:.1%}" if ap is not None else "No photo accepted.",
               f"Non-craft photos caught (review or not_a_craft): {d['noncraft_caught']:.1%}" if d["noncraft_caught"] is not None else "",
               f"Craft photos sent to not_a_craft: {d['craft_sent_to_not_a_craft']:.1%}", "",
-              *_product_lines(r.get("products", {}), r.get("product_thresholds")),
+              *product_lines(r.get("products", {}), r.get("product_thresholds")),
               "## Per class", "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for name, pc in r["per_class"].items():
         lines.append(f"| {name} | {pc['precision']:.2f} | {pc['recall']:.2f} | {pc['f1']:.2f} | {int(pc['support'])} |")
