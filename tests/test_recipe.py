@@ -17,11 +17,13 @@ def test_recipe_writes_truthful_metadata_for_holdout_and_refit(synthetic_data, t
     models = tmp_path / "models"
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text(yaml.safe_dump({
-        "train": {"data": str(synthetic_data), "backbone": "test_efficientnet", "pretrained": False, "image_size": 64,
-                  "out_dir": str(tmp_path / "run"), "group_split": False, "num_threads": 2},
-        "recipe": {"mode": "head", "head_c": 0.5, "refit_all": True, "baselines": False,
-                   "holdout_model_out": str(models / "validation" / "h.onnx"), "model_out": str(models / "m.onnx"),
-                   "report_dir": str(models / "report"), "card": str(models / "MODEL_CARD.md")}}))
+        "mode": "head", "out_dir": str(tmp_path / "run"), "num_threads": 2,
+        "data": {"folder": str(synthetic_data), "group_split": False},
+        "model": {"backbone": "test_efficientnet", "pretrained": False, "image_size": 64},
+        "head": {"c": 0.5},
+        "output": {"refit_all": True, "baselines": False, "holdout_model_out": str(models / "validation" / "h.onnx"),
+                   "model_out": str(models / "m.onnx"), "report_dir": str(models / "report"),
+                   "card": str(models / "MODEL_CARD.md")}}))
     report = run_recipe(recipe, show_progress=False)
     shipped, holdout = load_predictor(models / "m.onnx").metadata, load_predictor(models / "validation" / "h.onnx").metadata
     assert isinstance(shipped, ModelMetadata)

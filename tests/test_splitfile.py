@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from craftvision.data import Sample, Split
-from craftvision.errors import DatasetError
+from craftvision.errors import ConfigError, DatasetError
 from craftvision.splitfile import group_products, read_split, write_split
 
 NAMES = ["carpet", "not_a_craft", "pottery"]
@@ -58,7 +58,7 @@ def test_split_file_of_the_old_format_or_with_wrong_keys_fails(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(DatasetError, match=r"each entry needs exactly \['group', 'label', 'path'\]"):
         read_split(path)
-    with pytest.raises(DatasetError, match=r"does not exist"):
+    with pytest.raises(ConfigError, match=r"The split file '.*none.json' does not exist"):
         read_split(tmp_path / "none.json")
 
 

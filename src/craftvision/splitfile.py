@@ -15,6 +15,7 @@ from typing import Sequence
 
 from .data import Sample, Split
 from .errors import DatasetError
+from .files import read_json
 
 SPLIT_FORMAT = "craftvision-split/2"
 _KEYS = {"format", "class_names", "train", "val", "notes", "train_samples", "val_samples"}
@@ -48,17 +49,12 @@ def read_split(path: str | Path) -> tuple[list[Sample], list[Sample], list[str]]
     """Read a split file strictly: (train samples, validation samples, class names).
 
     Raises:
-        DatasetError: the file is missing or unreadable, is not a craftvision split file of the
-            current format, lacks or has unknown keys, or labels a photo with a class that is not
-            in its class list.
+        ConfigError: the file is missing, unreadable or not valid JSON.
+        DatasetError: it is not a craftvision split file of the current format, lacks or has
+            unknown keys, or labels a photo with a class that is not in its class list.
     """
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DatasetError(f"The split file '{path}' does not exist: pass the split.json of a training run.") from None
-    except (OSError, ValueError) as exc:
-        raise DatasetError(f"The split file '{path}' could not be read as JSON: {exc}") from None
+    doc = read_json(path, "split file")
     if not isinstance(doc, dict) or doc.get("format") != SPLIT_FORMAT:
         got = doc.get("format", "no format key") if isinstance(doc, dict) else type(doc).__name__
         raise DatasetError(f"The split file '{path}' is not a {SPLIT_FORMAT} file (got {got!r}): "

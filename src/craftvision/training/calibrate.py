@@ -76,7 +76,13 @@ def raw_metadata(path: str | Path) -> dict:
     """The craftvision JSON of an ONNX file, unparsed (for upgrades and error messages)."""
     import onnx
 
-    model = onnx.load(str(path), load_external_data=False)
+    if not Path(path).is_file():
+        raise ModelFileError(f"The model file '{path}' does not exist: pass an ONNX file written by `craftvision export`.")
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:
+        raise ModelFileError(f"The model file '{path}' could not be read as ONNX ({type(exc).__name__}): "
+                             "pass a file written by `craftvision export`.") from None
     for entry in model.metadata_props:
         if entry.key == "craftvision":
             return json.loads(entry.value)

@@ -114,6 +114,12 @@ def _decisions(meta: ModelMetadata, report: dict) -> list[str]:
         f"{d['not_a_craft']['review']:.0%} sent to review, {d['not_a_craft']['accept']:.0%} wrongly accepted. "
         + (f"Precision of accept: {d['accept_precision']:.1%}." if d["accept_precision"] is not None else ""), "",
     ]
+    loo = report.get("products", {}).get("fused", {}).get("leave_one_product_out")
+    if loo and loo.get("accept_precision") is not None:
+        lines += [f"The product thresholds come from few products: deciding each of the {report['products']['products']} "
+                  "validation products with thresholds fitted on the others accepts "
+                  f"{loo['accept_rate_craft']:.0%} of craft products at {loo['accept_precision']:.1%} precision "
+                  "(see the report's products section).", ""]
     return lines
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import Sample
+from ..errors import ModelFileError
 from ..metrics import classification_summary, expected_calibration_error, fit_temperature, reliability_bins, softmax
 from ..predictor import NOT_A_CRAFT, load_predictor
 from ..splitfile import read_split
@@ -100,7 +101,7 @@ def baseline_logistic(backbone: str, train: list[Sample], val: list[Sample], cla
                       cache_dir: str | Path) -> dict:
     """(a) Logistic regression on frozen ImageNet features of the same backbone (timm preprocessing)."""
     from .features import embed_samples
-    from .headonly import fit_logistic_head
+    from .head import fit_logistic_head
     from .models import create_model, resolve_preprocess_spec
 
     model = create_model(backbone, 1000).eval()
@@ -167,7 +168,8 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
     res = onnx_outputs(model_path, val)
     predictor = res["predictor"]
     if predictor.class_names != names:
-        raise ValueError(f"The model's classes {predictor.class_names} differ from the split's {names}.")
+        raise ModelFileError(f"The model's classes {predictor.class_names} differ from the split's {names}: "
+                             "evaluate a model on the split of the run that trained it.")
     index = {c: i for i, c in enumerate(names)}
     y = np.array([index[s.label] for s in val])
     probs, logits = res["probs"], res["logits"]

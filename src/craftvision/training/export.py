@@ -16,9 +16,9 @@ from ..images import load_image
 from ..metadata import MODEL_FORMAT, Calibration, HeldOutMetrics, ModelMetadata
 from ..preprocess import PreprocessSpec, preprocess_image
 from ..splitfile import read_split
+from .checkpoint import load_checkpoint, model_from_checkpoint
 from .models import ExportWrapper
 from .provenance import training_record
-from .train import load_checkpoint, model_from_checkpoint
 
 METADATA_KEY = "craftvision"
 OUTPUT_NAMES = ["probabilities", "logits", "embedding", "class_maps"]

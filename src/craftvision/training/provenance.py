@@ -14,9 +14,10 @@ from ..data import Split
 from ..metadata import TrainingRecord
 from ..splitfile import read_split
 
-_FINETUNE_REGULARISATION = ("weight_decay", "label_smoothing", "drop_rate")
+_FINETUNE_REGULARISATION = ("weight_decay", "label_smoothing")
 _FINETUNE_SETTINGS = ("epochs", "batch_size", "lr", "backbone_lr_scale", "warmup_epochs", "balance", "freeze_backbone",
                       "lp_init", "augment_scale_min", "color_jitter")
+_PARTIAL_SETTINGS = ("tune_from", "epochs", "batch_size", "lr", "head_lr_scale")
 
 
 def _mode(ckpt: dict) -> tuple[str, bool]:
@@ -26,19 +27,26 @@ def _mode(ckpt: dict) -> tuple[str, bool]:
 
 
 def _applied(ckpt: dict, mode: str) -> tuple[int, dict, dict]:
-    """(views, head regularisation, other settings) that applied to the checkpoint's mode."""
-    m, cfg = ckpt.get("metrics", {}), ckpt.get("config", {})
+    """(views, head regularisation, other settings) that applied to the checkpoint's mode.
+
+    Read from the run's resolved configuration (``config.to_dict()`` saved in the checkpoint):
+    only the section of the mode that ran, and the head section where a logistic head was fitted.
+    """
+    cfg = ckpt.get("config", {})
+    head = cfg.get("head", {})
     if mode == "head_only":
-        return int(m["views"]), {"C": float(m["C"])}, {"head": "logistic_regression", "class_weight": "balanced"}
+        return int(head["views"]), {"C": float(head["c"])}, {"head": "logistic_regression", "class_weight": "balanced"}
     if mode == "partial_finetune":
-        reg = {k: float(m[k]) for k in ("lp_c", "label_smoothing", "weight_decay") if k in m}
-        reg["wise_alpha"] = float(m["wise_alpha"])
-        settings = {k: m[k] for k in ("tune_from", "epochs", "lr", "head_lr_scale") if k in m}
-        return int(m["views"]), reg, {**settings, "batch_size": cfg.get("batch_size")}
-    reg = {k: float(cfg[k]) for k in _FINETUNE_REGULARISATION if k in cfg}
-    settings = {k: cfg[k] for k in _FINETUNE_SETTINGS if k in cfg}
-    if cfg.get("lp_init"):
-        reg["lp_c"] = float(cfg["lp_c"])
+        p = cfg.get("partial", {})
+        reg = {"lp_c": float(head["c"]), **{k: float(p[k]) for k in ("weight_decay", "label_smoothing", "wise_alpha") if k in p}}
+        return int(p["views"]), reg, {k: p[k] for k in _PARTIAL_SETTINGS if k in p}
+    ft = cfg.get("finetune", {})
+    reg = {k: float(ft[k]) for k in _FINETUNE_REGULARISATION if k in ft}
+    if "drop_rate" in cfg.get("model", {}):
+        reg["drop_rate"] = float(cfg["model"]["drop_rate"])
+    if ft.get("lp_init"):
+        reg["lp_c"] = float(head["c"])
+    settings = {k: ft[k] for k in _FINETUNE_SETTINGS if k in ft}
     settings["epochs_run"] = int(ckpt.get("epoch", 0)) + 1
     return 0, reg, settings  # augmented on the fly: no fixed views per photo
 
@@ -50,7 +58,7 @@ def manifest_hash(run_dir: Path, train, val) -> str:
         value = json.loads(record.read_text()).get("dataset_manifest_sha256")
         if value:
             return value
-    from .train import dataset_manifest_hash
+    from .run import dataset_manifest_hash
 
     return dataset_manifest_hash(Split(train, val))
 
@@ -70,7 +78,8 @@ def training_record(ckpt: dict, checkpoint: str | Path) -> TrainingRecord:
     split = run_dir / "split.json"
     train, val = read_split(split)[:2] if split.exists() else ([], [])
     cfg, run = ckpt.get("config", {}), ckpt.get("run", {})
-    init = run.get("init_from") or cfg.get("init_from") or ("imagenet" if cfg.get("pretrained", True) else "random")
+    model_cfg = cfg.get("model", {})
+    init = run.get("init_from") or model_cfg.get("init_from") or ("imagenet" if model_cfg.get("pretrained", True) else "random")
     return TrainingRecord(
         mode=mode, refit_on_all_photos=refit, init_from=str(init),
         resolution=int(ckpt["preprocess"]["input_size"][0]), views=views, head_regularisation=reg,

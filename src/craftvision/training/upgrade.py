@@ -27,7 +27,7 @@ def upgrade_metadata(doc: dict, split_json: str | Path, path: str | Path) -> Mod
         ModelFileError: the metadata is not version 1, or its run is not one version 1 recorded
             enough about (only head-only runs, held out or refit on all photos).
     """
-    from .train import dataset_manifest_hash
+    from .run import dataset_manifest_hash
 
     if doc.get("format") != "craftvision-model/1":
         raise ModelFileError(f"--upgrade reads craftvision-model/1 metadata; '{path}' has {doc.get('format')!r}.")
