@@ -109,27 +109,16 @@ def _open(page, url: str, lang: str):
 
 @pytest.fixture(scope="module")
 def shipped_app(tmp_path_factory):
-    """The app on a copy of the shipped model: the tiny test model reads every photo alike (about 1/4
-    per class), so photos that disagree need a model that tells generated rugs from generated tilings.
-    A shipped file without product thresholds gets the library's unfitted defaults in this copy."""
-    import hashlib
-    import json
-
-    import onnx
-
+    """The app on the shipped model: the tiny test model reads every photo alike (about 1/4 per class),
+    so photos that disagree need a model that tells generated rugs from generated tilings."""
     from conftest import start_app
-    from craftvision.predictor import default_model_path
-    from craftvision.training.export import default_decision, write_metadata
+    from craftvision.predictor import default_model_path, load_predictor
 
     if not default_model_path().exists():
         pytest.skip("no shipped model (models/craftvision.onnx)")
-    model = tmp_path_factory.mktemp("shipped") / "craftvision.onnx"
-    shutil.copy(default_model_path(), model)
-    meta = json.loads(next(p.value for p in onnx.load(str(model)).metadata_props if p.key == "craftvision"))
-    if not meta.get("product_decision"):
-        write_metadata(model, {**meta, "product_decision": default_decision()})
-    Path(str(model) + ".sha256").write_text(hashlib.sha256(model.read_bytes()).hexdigest() + "  craftvision.onnx\n")
-    url, store, demo = start_app(model, tmp_path_factory.mktemp("shippeddata"), REVIEWER)
+    if load_predictor(default_model_path()).product_decision_rule is None:
+        pytest.fail("the shipped model has no product thresholds: run `craftvision calibrate` on it")
+    url, store, demo = start_app(default_model_path(), tmp_path_factory.mktemp("shippeddata"), REVIEWER)
     yield url, store, demo
     demo.close()
 
