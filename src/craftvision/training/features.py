@@ -16,6 +16,7 @@ import torch
 from ..data import Sample, file_sha256
 from ..images import load_image
 from ..preprocess import PreprocessSpec, preprocess_image
+from .memory import retain_freed_memory
 
 
 def _flip(x: np.ndarray) -> np.ndarray:
@@ -105,6 +106,7 @@ def embed_samples(model, samples: list[Sample], spec: PreprocessSpec, cache_dir:
         photo, and how many were computed now (the rest came from the cache).
     """
     model.eval()
+    retain_freed_memory()  # large activations otherwise cost more kernel time (page faults) than compute
     cache = EmbeddingCache(cache_dir, model_key(model, spec, name, views)) if cache_dir else None
     hashes = [file_sha256(s.path) for s in samples]
     todo = [i for i, h in enumerate(hashes) if cache is None or h not in cache.data]
