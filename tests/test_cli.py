@@ -55,3 +55,10 @@ def test_predict_json_and_errors(tiny_model, synthetic_data, tmp_path):
     assert sum("error" in line for line in lines) == 1 and "broken.jpg" in r.stderr
     good = [line for line in lines if "error" not in line]
     assert all(len(g["categories"]) == 2 and g["hs"] is not None for g in good)
+
+
+def test_bench_contender_must_name_a_model_file(tmp_path):
+    """Check that a bench contender without TAG= or with a missing file exits 2 with one clear line."""
+    r = run("bench", "--contender", str(tmp_path / "missing.onnx"), "--out", str(tmp_path / "b"))
+    assert r.returncode == 2 and "--contender expects TAG=MODEL.onnx with an existing file" in r.stderr
+    assert "Traceback" not in r.stderr

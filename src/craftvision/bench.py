@@ -102,8 +102,12 @@ def _accuracy(predict_many, samples, names) -> float | None:
 
 def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_split: str | Path | None,
               checkpoint: str | Path | None, n_large: int = 8, repeats: int = 2, threads: int | None = None,
-              calibration: list[Path] | None = None) -> dict:
-    """Run all contenders; write bench.json and bench.md in `out_dir`; return the results."""
+              calibration: list[Path] | None = None, contenders: dict[str, str | Path] | None = None) -> dict:
+    """Run all contenders; write bench.json and bench.md in `out_dir`; return the results.
+
+    `contenders` adds other ONNX model files (tag -> path), e.g. the model being replaced, timed
+    like the fp32 model in the same run (no accuracy column: their held-out photos differ).
+    """
     import torch
 
     from .predictor import load_predictor
@@ -240,6 +244,9 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     results["contenders"]["craftvision_torch"] = cv_torch()
     results["contenders"]["onnx_fp32"] = onnx_contender("c. craftvision ONNX fp32", model, load_fp32, acc_fp32_path)
     results["contenders"]["onnx_int8"] = onnx_contender("d. craftvision ONNX INT8", int8_path, 0.0, acc_int8_path)
+    for i, (tag, path) in enumerate((contenders or {}).items()):
+        results["contenders"][f"extra_{tag}"] = _extra_contender(f"{chr(ord('e') + i)}. {tag} (ONNX fp32)", Path(path),
+                                                                  threads, photos, large, repeats, names)
     results["model_only"] = _model_only(model, int8_path, large, threads, repeats=max(5, 5 * repeats))
     results["cold_start_predict_s"] = _cold_start(model, large[0])
     results["serving_install_mb"] = serving_install_size_mb()
@@ -252,6 +259,31 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     shutil.copy(str(int8_path) + ".sha256", out_dir / "craftvision-int8.onnx.sha256")
     shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def _extra_contender(tag: str, path: Path, threads: int, photos, large, repeats, names) -> dict:
+    """Another ONNX model file timed as the fp32 contender is (photo to decision, one by one)."""
+    from .predictor import load_predictor
+
+    _rss_peak_reset()
+    t0 = time.perf_counter()
+    pred = load_predictor(path, threads=threads, spinning=True)
+    load = time.perf_counter() - t0
+
+    def one(p):
+        t = time.perf_counter()
+        im = pred.load(p)
+        d = time.perf_counter() - t
+        pred.run(pred.preprocess(im)[None])  # as contender c, so the two compare
+        return time.perf_counter() - t, d
+
+    def stream(paths):
+        streaming = load_predictor(path, threads=threads, spinning=False)
+        t = time.perf_counter()
+        n = sum(1 for r in streaming.iter_predict(paths, batch_size=8, workers=threads) if not isinstance(r, Exception))
+        return n / (time.perf_counter() - t)
+
+    return _measure(tag, one, None, stream, load, photos, large, repeats, [], names)
 
 
 def _batched_throughput(many, batch_size: int = 16):
@@ -378,7 +410,7 @@ def render_table(r: dict) -> str:
              "| contender | 12 MP p50 ms | 12 MP p95 ms | 12 MP decode p50 ms | real p50 ms | real p95 ms | 12 MP photos/s (folder, batches of 8-16) | load s | process peak RSS MB (cumulative) | val top-1 (held-out) | 12 MP speed-up vs peer |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for k, v in c.items():
-        acc = f"{v['val_top1']:.3f}" if v["val_top1"] is not None else "same weights as c"
+        acc = f"{v['val_top1']:.3f}" if v["val_top1"] is not None else ("-" if k.startswith("extra_") else "same weights as c")
         real50 = f"{v['real_p50_ms']:.1f}" if v["real_p50_ms"] is not None else "-"
         real95 = f"{v['real_p95_ms']:.1f}" if v["real_p95_ms"] is not None else "-"
         lines.append(f"| {v['name']} | {v['large_p50_ms']:.1f} | {v['large_p95_ms']:.1f} | {v['large_decode_p50_ms']:.1f} | {real50} | "

@@ -128,6 +128,14 @@ def cmd_bench(args) -> int:
     from .images import iter_image_files
     from .predictor import default_model_path
 
+    from .errors import ConfigError
+
+    contenders = {}
+    for item in args.contender or []:
+        tag, sep, path = item.partition("=")
+        if not sep or not tag or not Path(path).is_file():
+            raise ConfigError(f"--contender expects TAG=MODEL.onnx with an existing file; got {item!r}.")
+        contenders[tag] = path
     photos = []
     for d in args.photos:
         if Path(d).exists():
@@ -145,7 +153,7 @@ def cmd_bench(args) -> int:
     if args.calibration and Path(args.calibration).exists():
         calib = sorted(iter_image_files([args.calibration]))[::25][:48]
     results = run_bench(args.model or default_model_path(), args.out, photos, args.split, args.checkpoint,
-                        n_large=args.n_large, repeats=args.repeats, calibration=calib or None)
+                        n_large=args.n_large, repeats=args.repeats, calibration=calib or None, contenders=contenders)
     print((Path(args.out) / "bench.md").read_text())
     return 0
 
@@ -161,6 +169,8 @@ def register(sub) -> None:
     bn.add_argument("--n-large", type=int, default=8)
     bn.add_argument("--repeats", type=int, default=2)
     bn.add_argument("--out", default="runs/bench")
+    bn.add_argument("--contender", action="append", metavar="TAG=MODEL.onnx",
+                    help="another ONNX model timed in the same run (e.g. the model being replaced)")
     bn.set_defaults(func=cmd_bench)
 
     dt = sub.add_parser("data", help="check a dataset, fold in review exports")
