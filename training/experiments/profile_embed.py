@@ -24,7 +24,12 @@ def main() -> None:
     ap.add_argument("--views", type=int, default=2)
     ap.add_argument("--size", type=int, default=288)
     ap.add_argument("--backbone", default="tf_efficientnet_lite0")
+    ap.add_argument("--no-retain", action="store_true", help="glibc's default malloc behaviour (before the fix)")
     args = ap.parse_args()
+    if args.no_retain:
+        import craftvision.training.features as features
+
+        features.retain_freed_memory = lambda: False
     from craftvision.data import scan_image_folder
     from craftvision.training.config import load_config
     from craftvision.training.features import embed_samples
