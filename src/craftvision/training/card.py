@@ -12,6 +12,13 @@ def _top_confusions(report: dict, n: int = 5) -> list[str]:
     return [f"{t} taken for {p} ({c} of {int(report['per_class'][t]['support'])} validation photos)" for c, t, p in pairs[:n]]
 
 
+def _craft_summary(split: dict) -> str:
+    """'10 craft classes, 2,935 photos' from the split's counts per class (train + validation)."""
+    counts = {c: split.get("train", {}).get(c, 0) + split.get("val", {}).get(c, 0)
+              for c in set(split.get("train", {})) | set(split.get("val", {})) if c != "not_a_craft"}
+    return f"{len(counts)} craft classes, {sum(counts.values()):,} photos"
+
+
 def write_model_card(path: str | Path, report: dict, split: dict) -> Path:
     """Write the model card (Markdown)."""
     m, d, t = report["metrics"], report["decisions"], report["thresholds"]
@@ -51,7 +58,7 @@ def write_model_card(path: str | Path, report: dict, split: dict) -> Path:
         "",
         "## Training data",
         "",
-        "Real photos from `../shared/data/crafts` (10 craft classes, about 1,500 photos) and `../shared/data/noncraft` "
+        f"Real photos from `../shared/data/crafts` ({_craft_summary(split)}) and `../shared/data/noncraft` "
         "(photos without a craft product, the `not_a_craft` class). Each photo's source repository is listed in the "
         "`SOURCES.tsv` of those folders. **Most sources publish no licence; the licences are unverified**: the photos are used "
         "to train and validate only and are not redistributed with this project.",
