@@ -21,8 +21,9 @@ def _cost(name: str, cost: dict, views: int = 1) -> str:
                 return "-"
             if "mirror" in name and "+ mirror" not in variant and variant + " + mirror" in cost:
                 variant += " + mirror"
-            ms = cost[variant]["ms_per_photo_p50"]
-            return f"{ms:.0f}" if views == 1 else f"~{ms * views / 2:.0f} ({views} views)"
+            ms = cost[variant]["ms_per_photo_p50"] * (1 if views == 1 else views / 2)
+            base = cost["lite0 288"]["ms_per_photo_p50"]
+            return f"{'~' if views > 2 else ''}x{ms / base:.2f} ({ms:.0f} ms)"
     return "-"
 
 
@@ -41,7 +42,7 @@ def main() -> None:
     args = ap.parse_args()
     cost = json.loads(open(args.cost).read()) if args.cost else {}
     print("| approach | top-1 % | macro-F1 % | accept % at 98% precision | non-craft refused % | "
-          "top-1 vs baseline (points) | macro-F1 vs baseline | accept vs baseline | ms per photo |")
+          "top-1 vs baseline (points) | macro-F1 vs baseline | accept vs baseline | cost per photo vs baseline |")
     print("|---|---|---|---|---|---|---|---|---|")
     for path in args.results:
         for name, r in json.loads(open(path).read()).items():
