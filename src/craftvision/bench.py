@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -103,11 +104,7 @@ def _accuracy(predict_many, samples, names) -> float | None:
 def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_split: str | Path | None,
               checkpoint: str | Path | None, n_large: int = 8, repeats: int = 2, threads: int | None = None,
               calibration: list[Path] | None = None, contenders: dict[str, str | Path] | None = None) -> dict:
-    """Run all contenders; write bench.json and bench.md in `out_dir`; return the results.
-
-    `contenders` adds other ONNX model files (tag -> path), e.g. the model being replaced, timed
-    like the fp32 model in the same run (no accuracy column: their held-out photos differ).
-    """
+    """Run all contenders, plus `contenders` (tag -> other ONNX file, timed as c, no accuracy); write bench.json and bench.md."""
     import torch
 
     from .predictor import load_predictor
@@ -170,8 +167,8 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
         def many(paths):
             return pred.run(np.stack([pred.preprocess(pred.load(p)) for p in paths]))[0]
 
-        return _measure(tag, one, onnx_accuracy(acc_path), lambda paths: _stream(pred, paths), load, photos, large, repeats,
-                        val, names)
+        acc = onnx_accuracy(acc_path) if acc_path else None  # no accuracy for extra contenders
+        return _measure(tag, one, acc, lambda paths: _stream(pred, paths), load, photos, large, repeats, val if acc else [], names)
 
     def _stream(pred, paths):
         # folder mode as `craftvision predict` runs it: parallel decode, batches of 8, no spinning
@@ -244,46 +241,18 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     results["contenders"]["craftvision_torch"] = cv_torch()
     results["contenders"]["onnx_fp32"] = onnx_contender("c. craftvision ONNX fp32", model, load_fp32, acc_fp32_path)
     results["contenders"]["onnx_int8"] = onnx_contender("d. craftvision ONNX INT8", int8_path, 0.0, acc_int8_path)
-    for i, (tag, path) in enumerate((contenders or {}).items()):
-        results["contenders"][f"extra_{tag}"] = _extra_contender(f"{chr(ord('e') + i)}. {tag} (ONNX fp32)", Path(path),
-                                                                  threads, photos, large, repeats, names)
+    for i, (tag, path) in enumerate((contenders or {}).items()):  # e.g. the model being replaced, as e, f, ...
+        results["contenders"][f"extra_{tag}"] = onnx_contender(f"{chr(101 + i)}. {tag} (ONNX fp32)", Path(path), 0, None)
     results["model_only"] = _model_only(model, int8_path, large, threads, repeats=max(5, 5 * repeats))
     results["cold_start_predict_s"] = _cold_start(model, large[0])
     results["serving_install_mb"] = serving_install_size_mb()
     results["ratios"] = _ratios(results["contenders"])
     (out_dir / "bench.json").write_text(json.dumps(results, indent=2))
     (out_dir / "bench.md").write_text(render_table(results))
-    import shutil
-
     shutil.copy(int8_path, out_dir / "craftvision-int8.onnx")
     shutil.copy(str(int8_path) + ".sha256", out_dir / "craftvision-int8.onnx.sha256")
     shutil.rmtree(work, ignore_errors=True)
     return results
-
-
-def _extra_contender(tag: str, path: Path, threads: int, photos, large, repeats, names) -> dict:
-    """Another ONNX model file timed as the fp32 contender is (photo to decision, one by one)."""
-    from .predictor import load_predictor
-
-    _rss_peak_reset()
-    t0 = time.perf_counter()
-    pred = load_predictor(path, threads=threads, spinning=True)
-    load = time.perf_counter() - t0
-
-    def one(p):
-        t = time.perf_counter()
-        im = pred.load(p)
-        d = time.perf_counter() - t
-        pred.run(pred.preprocess(im)[None])  # as contender c, so the two compare
-        return time.perf_counter() - t, d
-
-    def stream(paths):
-        streaming = load_predictor(path, threads=threads, spinning=False)
-        t = time.perf_counter()
-        n = sum(1 for r in streaming.iter_predict(paths, batch_size=8, workers=threads) if not isinstance(r, Exception))
-        return n / (time.perf_counter() - t)
-
-    return _measure(tag, one, None, stream, load, photos, large, repeats, [], names)
 
 
 def _batched_throughput(many, batch_size: int = 16):

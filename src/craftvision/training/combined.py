@@ -55,10 +55,9 @@ class ConcatBackbones(nn.Module):
         return self.forward_head(self.forward_features(x))
 
 
-def create_combined(name: str, num_classes: int, pretrained: bool, drop_rate: float) -> ConcatBackbones:
-    """The combined model of `name` (members with their offline ImageNet weights when `pretrained`)."""
-    from .models import create_model
-
+def create_combined(name: str, num_classes: int, pretrained: bool, drop_rate: float, make_member) -> ConcatBackbones:
+    """The combined model of `name`; `make_member(name, num_classes, pretrained)` builds each member
+    (`models.create_model`, passed in so that this module does not import it back)."""
     names = member_names(name)
-    members = [create_model(n, 1000 if pretrained else num_classes, pretrained) for n in names]
+    members = [make_member(n, 1000 if pretrained else num_classes, pretrained) for n in names]
     return ConcatBackbones(members, names, num_classes, drop_rate)

@@ -102,7 +102,7 @@ def create_model(
             raise ConfigError(f"weights_path cannot be used with the combined backbone {name!r}: each member loads its own.")
         from .combined import create_combined
 
-        return create_combined(name, num_classes, pretrained, drop_rate)
+        return create_combined(name, num_classes, pretrained, drop_rate, create_model)
     try:
         model = timm.create_model(name, pretrained=False, num_classes=num_classes, drop_rate=drop_rate)
     except RuntimeError as exc:  # timm raises RuntimeError('Unknown model ...')
