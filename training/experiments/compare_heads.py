@@ -69,6 +69,11 @@ APPROACHES = {
     "lite0 + lite1 288 concatenated, crop + mirror": ([(LITE0, 288), ("tf_efficientnet_lite1", 288)], 2.0, 2, "mirror"),
     "lite0 + lite1 288 concatenated, C 0.5": ([(LITE0, 288), ("tf_efficientnet_lite1", 288)], 0.5, 2, "crop"),
     "lite0 + lite1 288 concatenated, C 0.5, mirror": ([(LITE0, 288), ("tf_efficientnet_lite1", 288)], 0.5, 2, "mirror"),
+    # lite1 cached with the eval crop only (one view, half the embedding time): heads trained on crops only
+    "lite0 288, trained on crops only": ([(LITE0, 288)], 2.0, 1, "crop"),
+    "lite1 288, trained on crops only": ([("tf_efficientnet_lite1", 288)], 2.0, 1, "crop"),
+    "lite0 + lite1 288 concatenated, trained on crops only": ([(LITE0, 288), ("tf_efficientnet_lite1", 288)], 2.0, 1, "crop"),
+    "lite0 + lite1 288 concatenated, trained on crops only, C 0.5": ([(LITE0, 288), ("tf_efficientnet_lite1", 288)], 0.5, 1, "crop"),
     "lite2 288 (lite0 preprocessing), crop": ([("tf_efficientnet_lite2", 288)], 2.0, 2, "crop"),
     "lite0 + lite2 288 concatenated, crop": ([(LITE0, 288), ("tf_efficientnet_lite2", 288)], 2.0, 2, "crop"),
 }
@@ -95,21 +100,27 @@ def main() -> None:
     feats: dict = {}
     results = json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else {}
     base_probs = None
-    for name, (parts, c, _, scored) in APPROACHES.items():
+    for name, (parts, c, train_views, scored) in APPROACHES.items():
         if args.only and name not in args.only and not name.startswith("baseline"):
             continue
         xs = []
         for b, size in parts:
-            if (b, size) not in feats:
-                tr = load_features(train, names, b, size, 2, args.cache)
-                va = load_features(val, names, b, size, 2, args.cache)
-                feats[(b, size)] = None if tr is None or va is None else (tr, va)
-            xs.append(feats[(b, size)])
+            if (b, size) not in feats:  # the 2-view cache (eval crop, mirror), else the eval-crop-only one
+                feats[(b, size)] = None
+                for v in (2, 1):
+                    tr = load_features(train, names, b, size, v, args.cache)
+                    va = load_features(val, names, b, size, v, args.cache)
+                    if tr is not None and va is not None:
+                        feats[(b, size)] = (tr, va)
+                        break
+            got = feats[(b, size)]
+            xs.append(None if got is None or got[0].shape[1] < train_views or (scored == "mirror" and got[1].shape[1] < 2)
+                      else (got[0][:, :train_views], got[1]))
         if any(x is None for x in xs):
             print(f"skipped (features not cached): {name}", flush=True)
             continue
         x_tr = np.concatenate([x[0] for x in xs], axis=-1)
-        x_va = np.concatenate([x[1] for x in xs], axis=-1)
+        x_va = np.concatenate([x[1][:, :min(x[1].shape[1] for x in xs)] for x in xs], axis=-1)
         w, bias = fit_head(x_tr, y_tr, len(names), c)
         views = x_va[:, :1] if scored == "crop" else x_va[:, :2]
         logits = (views @ w.T + bias).mean(axis=1)  # linear head: mean of logits = logits of mean embedding
