@@ -21,7 +21,9 @@ def _cost(name: str, cost: dict, views: int = 1) -> str:
                 return "-"
             if "mirror" in name and "+ mirror" not in variant and variant + " + mirror" in cost:
                 variant += " + mirror"
-            ms = cost[variant]["ms_per_photo_p50"] * (1 if views == 1 else views / 2)
+            if views >= 2 and variant + " + mirror" in cost:  # test-time views: the mirror variant's cost per 2 views
+                variant += " + mirror"
+            ms = cost[variant]["ms_per_photo_p50"] * (1 if views < 2 else views / 2)
             base = cost["lite0 288"]["ms_per_photo_p50"]
             return f"{'~' if views > 2 else ''}x{ms / base:.2f} ({ms:.0f} ms)"
     return "-"
