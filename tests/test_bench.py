@@ -14,8 +14,8 @@ def test_bench_runs_every_contender_and_writes_its_table(tiny_run, tiny_model, s
 
     photos = sorted((synthetic_data / "carpet").iterdir())[:3]
     r = run_bench(tiny_model, tmp_path / "bench", photos, None, tiny_run / "best.pt", n_large=1, repeats=1,
-                  threads=2, calibration=photos)
-    assert set(r["contenders"]) == {"peer", "craftvision_torch", "onnx_fp32", "onnx_int8"}
+                  threads=2, calibration=photos, contenders={"previous": tiny_model})
+    assert set(r["contenders"]) == {"peer", "craftvision_torch", "onnx_fp32", "onnx_int8", "extra_previous"}
     for c in r["contenders"].values():
         assert c["large_p50_ms"] > c["large_decode_p50_ms"] > 0 and c["throughput_12mp_per_s"] > 0
     assert r["photos"]["large_size"] == "4000x3000"
@@ -25,4 +25,5 @@ def test_bench_runs_every_contender_and_writes_its_table(tiny_run, tiny_model, s
     assert r["serving_install_mb"] > 10 and r["cold_start_predict_s"] > 0
     md = (tmp_path / "bench" / "bench.md").read_text()
     assert "| a. peer" in md and "| d. craftvision ONNX INT8" in md and "interleaved" in md
+    assert "| e. previous (ONNX fp32) |" in md
     assert json.loads((tmp_path / "bench" / "bench.json").read_text())["model_only"] == mo

@@ -110,3 +110,10 @@ def test_predict_product_per_folder(tiny_model, synthetic_data, tmp_path):
     assert "loose.jpg is not in a product sub-folder" in r.stderr and "Traceback" not in r.stderr
     r = run("predict", "--product-per-folder", str(root / "loose.jpg"), "--model", str(tiny_model))
     assert r.returncode == 2 and "is not a folder" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_bench_contender_must_name_a_model_file(tmp_path):
+    """Check that a bench contender without TAG= or with a missing file exits 2 with one clear line."""
+    r = run("bench", "--contender", str(tmp_path / "missing.onnx"), "--out", str(tmp_path / "b"))
+    assert r.returncode == 2 and "--contender expects TAG=MODEL.onnx with an existing file" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -88,8 +88,8 @@ def calibration_photos(folder: str | Path | None, n: int = 48, every: int = 25) 
 
 def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_split: str | Path | None,
               checkpoint: str | Path | None, n_large: int = 8, repeats: int = 2, threads: int | None = None,
-              calibration: list[Path] | None = None) -> dict:
-    """Run all contenders; write bench.json and bench.md in `out_dir`; return the results."""
+              calibration: list[Path] | None = None, contenders: dict[str, str | Path] | None = None) -> dict:
+    """Run all contenders, plus `contenders` (tag -> other ONNX file, timed as c, no accuracy); write bench.json and bench.md."""
     import shutil
 
     import torch
@@ -125,6 +125,8 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     results["contenders"]["craftvision_torch"] = torch_contender(ctx)
     results["contenders"]["onnx_fp32"] = onnx_contender(ctx, "c. craftvision ONNX fp32", model, load_fp32, acc_fp32_path)
     results["contenders"]["onnx_int8"] = onnx_contender(ctx, "d. craftvision ONNX INT8", int8_path, 0.0, acc_int8_path)
+    for i, (tag, path) in enumerate((contenders or {}).items()):  # e.g. the model being replaced, as e, f, ...
+        results["contenders"][f"extra_{tag}"] = onnx_contender(ctx, f"{chr(101 + i)}. {tag} (ONNX fp32)", Path(path), 0.0, None)
     results["model_only"] = _model_only(model, int8_path, large, threads, repeats=max(5, 5 * repeats))
     results["cold_start_predict_s"] = _cold_start(model, large[0])
     results["serving_install_mb"] = serving_install_size_mb()

@@ -85,7 +85,7 @@ def _measure(tag, one, many, stream, load_s, photos, large, repeats, val, names)
             large_d.append(d)
     batch_paths = (large * 4)[:32]
     thr = stream(batch_paths)
-    acc = _accuracy(many, val, names) if val else None
+    acc = _accuracy(many, val, names) if val and many else None  # extra contenders: timing only
     return {
         "name": tag, "load_s": load_s,
         "real_p50_ms": percentile_ms(real_t, 50) if real_t else None, "real_p95_ms": percentile_ms(real_t, 95) if real_t else None,
@@ -131,7 +131,7 @@ def onnx_contender(ctx: BenchContext, tag: str, path, load_s: float, acc_path) -
         pred.run(pred.preprocess(im)[None])
         return time.perf_counter() - t, d
 
-    return _measure(tag, one, _onnx_accuracy(ctx, acc_path), lambda paths: _stream(ctx, pred, paths), load, ctx.photos,
+    return _measure(tag, one, _onnx_accuracy(ctx, acc_path) if acc_path else None, lambda paths: _stream(ctx, pred, paths), load, ctx.photos,
                     ctx.large, ctx.repeats, ctx.val, ctx.names)
 
 

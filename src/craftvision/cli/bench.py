@@ -18,15 +18,25 @@ def register(sub) -> None:
     bn.add_argument("--n-large", type=int, default=8)
     bn.add_argument("--repeats", type=int, default=2)
     bn.add_argument("--out", default="runs/bench")
+    bn.add_argument("--contender", action="append", metavar="TAG=MODEL.onnx",
+                    help="another ONNX model timed in the same run (e.g. the model being replaced)")
     bn.set_defaults(func=cmd_bench)
 
 
 def cmd_bench(args) -> int:
     from ..bench import calibration_photos, run_bench, select_photos
+    from ..errors import ConfigError
     from ..predictor import default_model_path
 
+    contenders = {}
+    for item in args.contender or []:
+        tag, sep, path = item.partition("=")
+        if not sep or not tag or not Path(path).is_file():
+            raise ConfigError(f"--contender expects TAG=MODEL.onnx with an existing file; got {item!r}.")
+        contenders[tag] = path
     photos = select_photos(args.photos, args.n_real)
     run_bench(args.model or default_model_path(), args.out, photos, args.split, args.checkpoint,
-              n_large=args.n_large, repeats=args.repeats, calibration=calibration_photos(args.calibration) or None)
+              n_large=args.n_large, repeats=args.repeats, calibration=calibration_photos(args.calibration) or None,
+              contenders=contenders)
     print((Path(args.out) / "bench.md").read_text())
     return 0

@@ -32,14 +32,15 @@ def _rule(fitted: dict, fitted_on: str) -> DecisionRule:
                         fitted_on, dict(fitted["targets"]))
 
 
-def fit_calibration(logits: np.ndarray, val, class_names: list[str], where: str,
+def fit_calibration(logits: np.ndarray, val, class_names: list[str], split_name: str, model_name: str,
                     targets: dict | None = None) -> tuple[Calibration, HeldOutMetrics, dict]:
     """Fit temperature and both decision rules on validation outputs; measure the held-out figures.
 
     Args:
         logits: (N, C) raw logits of the validation-run model on the validation photos `val`.
         val: the validation `Sample`s (labels and source groups from the split file).
-        where: "<split file> (<model file name>)", recorded as what everything was fitted on.
+        split_name, model_name: the split file and the model file whose outputs `logits` are,
+            recorded as what everything was fitted on and measured with.
         targets: accept_precision, noncraft_caught, craft_to_not_a_craft_max.
 
     Returns:
@@ -47,6 +48,7 @@ def fit_calibration(logits: np.ndarray, val, class_names: list[str], where: str,
         two or more photos and their photos; with none, the product rule is recorded "not fitted".
     """
     t = {**DEFAULT_TARGETS, **(targets or {})}
+    where = f"{split_name} ({model_name})"
     index = {c: i for i, c in enumerate(class_names)}
     y = np.array([index[s.label] for s in val])
     temperature = fit_temperature(logits, y)
@@ -64,8 +66,7 @@ def fit_calibration(logits: np.ndarray, val, class_names: list[str], where: str,
     else:
         product_rule = DecisionRule.defaults()
     summary = classification_summary(probs, y, class_names)
-    split, _, model = where.partition(" (")
-    held = HeldOutMetrics(model.rstrip(")"), split, len(y), summary["top1"], summary["top3"], summary["macro_f1"],
+    held = HeldOutMetrics(model_name, split_name, len(y), summary["top1"], summary["top3"], summary["macro_f1"],
                           expected_calibration_error(probs, y))
     calibration = Calibration(temperature, f"{len(y)} validation photos of {where}", rule, product_rule)
     return calibration, held, {"products": len(products), "product_photos": n_photos,
@@ -158,7 +159,7 @@ def calibrate_model(model: str | Path, split_json: str | Path, fit_on: str | Pat
     source = _validation_run_model(path, meta, fit_on)
     previous = meta.calibration.decision
     logits = model_logits(source, meta.preprocess, val)
-    cal, held, products = fit_calibration(logits, val, names, f"{split_json} ({source.name})",
+    cal, held, products = fit_calibration(logits, val, names, str(split_json), source.name,
                                           targets or (previous.targets if previous.fitted else None))
     from dataclasses import replace
 

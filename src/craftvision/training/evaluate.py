@@ -200,7 +200,7 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
     }
     _plots(out_dir, summary, reliability_bins(softmax(logits), y), reliability_bins(probs, y))
     if baselines:
-        backbone = meta.backbone
+        backbone = meta.backbone.split("+")[0]  # combined backbones: the baselines of the first one
         lr = baseline_logistic(backbone, train, val, names, cache_dir)
         inet = baseline_imagenet(backbone, val, names)
         report["baselines"] = {

@@ -16,6 +16,7 @@ import torch
 from ..data import Sample, file_sha256
 from ..images import load_image
 from ..preprocess import PreprocessSpec, preprocess_image
+from .memory import retain_freed_memory
 
 
 def _flip(x: np.ndarray) -> np.ndarray:
@@ -104,7 +105,12 @@ def embed_samples(model, samples: list[Sample], spec: PreprocessSpec, cache_dir:
         (embeddings, hashes, n_computed): embeddings in sample order, the content hash of each
         photo, and how many were computed now (the rest came from the cache).
     """
+    if hasattr(model, "member_names"):  # combined backbones: each member's embeddings, cached under its own name
+        parts = [embed_samples(m, samples, spec, cache_dir, n, views, batch_size, progress)
+                 for m, n in zip(model.members, model.member_names)]
+        return np.concatenate([p[0] for p in parts], axis=-1), parts[0][1], max(p[2] for p in parts)
     model.eval()
+    retain_freed_memory()  # large activations otherwise cost more kernel time (page faults) than compute
     cache = EmbeddingCache(cache_dir, model_key(model, spec, name, views)) if cache_dir else None
     hashes = [file_sha256(s.path) for s in samples]
     todo = [i for i, h in enumerate(hashes) if cache is None or h not in cache.data]

@@ -97,6 +97,12 @@ def create_model(
     """
     import timm
 
+    if "+" in name:  # several backbones side by side (training/combined.py)
+        if weights_path:
+            raise ConfigError(f"weights_path cannot be used with the combined backbone {name!r}: each member loads its own.")
+        from .combined import create_combined
+
+        return create_combined(name, num_classes, pretrained, drop_rate, create_model)
     try:
         model = timm.create_model(name, pretrained=False, num_classes=num_classes, drop_rate=drop_rate)
     except RuntimeError as exc:  # timm raises RuntimeError('Unknown model ...')

@@ -34,6 +34,7 @@ from ..metrics import classification_summary, softmax
 from ..preprocess import PreprocessSpec
 from .config import RunConfig
 from .features import EmbeddingCache, view_batch
+from .memory import retain_freed_memory
 from .head import class_weights, fit_logistic_head, set_head, warmup_cosine
 from .models import build_model, resolve_spec
 from .run import RunFolder
@@ -77,6 +78,7 @@ def cache_activations(model, samples: list[Sample], spec: PreprocessSpec, tune_f
                       cache_dir: str | Path, name: str, batch_size: int = 16, progress: bool = True):
     """Lower-part activations of every sample and view, (N, V, C, h, w) float16, and how many were computed."""
     model.eval()
+    retain_freed_memory()  # see memory.py: page faults of fresh large blocks otherwise dominate
     cache = EmbeddingCache(cache_dir, activation_key(model, spec, name, tune_from, views))
     hashes = [file_sha256(s.path) for s in samples]
     todo = sorted({h: i for i, h in enumerate(hashes) if h not in cache.data}.values())

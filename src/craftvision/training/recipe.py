@@ -71,6 +71,6 @@ def _calibrate(cfg: RunConfig, best: Path, split_json: Path, model_name: str):
     raw = Path(cfg.out_dir) / "uncalibrated.onnx"
     export_onnx(best, raw)
     logits = model_logits(raw, load_predictor(raw).spec, val)
-    calibration, held_out, _ = fit_calibration(logits, val, names, f"{Path(cfg.output.report_dir) / 'split.json'} "
-                                               f"({model_name})", asdict(cfg.calibration))
+    calibration, held_out, _ = fit_calibration(logits, val, names, str(Path(cfg.output.report_dir) / "split.json"),
+                                               model_name, asdict(cfg.calibration))
     return calibration, held_out
