@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import ConfigError
-from ..metrics import macro_f1
+from ..metrics import per_class_prf
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
@@ -28,7 +28,7 @@ def heldout_metrics(probs: np.ndarray, y: np.ndarray, class_names: list[str], ac
     pred = probs.argmax(1)
     rule = fit_thresholds(probs, y, class_names, accept_precision, noncraft_caught, craft_to_nac_max)
     dec = decision_report(probs, y, class_names, rule)
-    return {"top1": float((pred == y).mean()), "macro_f1": macro_f1(y, pred, len(class_names)),
+    return {"top1": float((pred == y).mean()), "macro_f1": _macro_f1(y, pred, len(class_names)),
             "accept_rate": dec["craft"]["accept"],
             "accept_precision": dec["accept_precision"] if dec["accept_precision"] is not None else float("nan"),
             "noncraft_refused": dec["noncraft_caught"] if dec["noncraft_caught"] is not None else float("nan"),
@@ -91,3 +91,10 @@ def format_interval(m: dict, percent: bool = True) -> str:
     if percent:
         return f"{100 * m['value']:.1f}% [{100 * m['low']:.1f}, {100 * m['high']:.1f}]"
     return f"{m['value']:.3f} [{m['low']:.3f}, {m['high']:.3f}]"
+
+
+def _macro_f1(y: np.ndarray, pred: np.ndarray, num_classes: int) -> float:
+    """Mean F1 over the classes present in `y` (as the reports compute it)."""
+    prf = per_class_prf(y, pred, num_classes)
+    present = prf["support"] > 0
+    return float(prf["f1"][present].mean()) if present.any() else 0.0
