@@ -46,16 +46,17 @@ def test_head_on_combined_features_exports_to_one_onnx_file(synthetic_data, tmp_
     from craftvision.training.config import load_config
     from craftvision.training.export import export_onnx
     from craftvision.training.headonly import train_head_only
-    from craftvision.training.train import load_checkpoint, model_from_checkpoint
+    from craftvision.training.checkpoint import load_checkpoint, model_from_checkpoint
 
     torch.manual_seed(0)
-    cfg = load_config(None, {"data": str(synthetic_data), "backbone": PAIR, "pretrained": False, "image_size": 64,
-                             "out_dir": str(tmp_path / "run"), "group_split": False, "max_per_class": 6})
+    cfg = load_config(None, {"mode": "head", "data.folder": str(synthetic_data), "model.backbone": PAIR,
+                             "model.pretrained": False, "model.image_size": 64, "out_dir": str(tmp_path / "run"),
+                             "data.group_split": False, "data.max_per_class": 6})
     first = train_head_only(cfg, cache_dir=tmp_path / "cache")
     assert first["embedded_now"] > 0
     assert len(list((tmp_path / "cache").glob("test_efficientnet-v2-*.npz"))) == 2  # one cache per member
     out = tmp_path / "pair.onnx"
-    result = export_onnx(tmp_path / "run" / "best.pt", out)
+    result = export_onnx(tmp_path / "run" / "best.pt", out)  # uncalibrated: T = 1, thresholds marked not fitted
     assert result["parity_max_abs_diff"] < 1e-4
     sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     assert [i.name for i in sess.get_inputs()] == ["image"]  # one session, one input for both backbones
@@ -65,4 +66,4 @@ def test_head_on_combined_features_exports_to_one_onnx_file(synthetic_data, tmp_
         ref = model(torch.from_numpy(x)).numpy()
     got = sess.run(["logits"], {"image": x})[0]
     assert np.allclose(ref, got, atol=1e-4)
-    assert load_predictor(out).metadata["backbone"] == PAIR
+    assert load_predictor(out).metadata.backbone == PAIR

@@ -80,8 +80,8 @@ def test_shipped_metadata_holds_what_trained_it_and_held_out_figures():
         assert t.mode == "head_only" and t.head_regularisation == {"C": 2.0} and t.views == 2 and t.resolution == 288
         assert not {"epochs", "lr", "freeze_backbone", "batch_size"} & set(t.settings)  # loop defaults that never applied
         assert t.val_counts == split["val"] and len(t.data_manifest_sha256) == 64
-        assert meta.held_out.model == "craftvision-holdout.onnx" and meta.held_out.photos == 404
-        assert round(meta.held_out.top1, 3) == 0.698 and round(meta.held_out.macro_f1, 3) == 0.627
+        assert meta.held_out.model == "craftvision-holdout.onnx" and meta.held_out.photos == 663
+        assert round(meta.held_out.top1, 3) == 0.754 and round(meta.held_out.macro_f1, 3) == 0.716
         assert meta.calibration.decision.fitted and meta.calibration.product_decision.fitted
     assert holdout.training.train_counts == split["train"] and not holdout.training.refit_on_all_photos
     assert shipped.training.refit_on_all_photos and shipped.holdout_model == "craftvision-holdout.onnx"
