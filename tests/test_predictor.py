@@ -123,3 +123,70 @@ def test_decision_rule():
     assert decide(np.array([0.3, 0.45, 0.25]), names, rule) == "review"
     craft, cnames, p_nac = craft_view(np.array([0.3, 0.5, 0.2]), names)
     assert cnames == ["carpet", "pottery"] and p_nac == 0.5 and np.allclose(craft, [0.6, 0.4])
+
+
+def test_fuse_probabilities_is_a_normalised_geometric_mean():
+    """Check that fusion averages log-probabilities: one photo unchanged, two photos a renormalised geometric mean."""
+    from craftvision.predictor import fuse_probabilities
+
+    one = np.array([[0.2, 0.5, 0.3]])
+    assert np.allclose(fuse_probabilities(one), one[0])
+    fused = fuse_probabilities(np.array([[0.5, 0.5], [0.9, 0.1]]))
+    assert np.allclose(fused, [0.75, 0.25])  # sqrt(.45) : sqrt(.05) = 3 : 1
+    # a class one photo rules out entirely is pulled down, not vetoed to exactly zero
+    assert 0 < fuse_probabilities(np.array([[0.0, 1.0], [1.0, 0.0]]))[0] < 1
+    with pytest.raises(ValueError, match=r"takes \(photos, classes\) probabilities; got shape \(3,\)"):
+        fuse_probabilities(np.array([0.2, 0.3, 0.5]))
+
+
+def _full_probs(pred, class_names):
+    """The unconditional class probabilities behind a Prediction that kept every craft category."""
+    out = np.zeros(len(class_names))
+    for c in pred.categories:
+        out[class_names.index(c.name)] = c.probability * (1 - pred.not_a_craft_probability)
+    if "not_a_craft" in class_names:
+        out[class_names.index("not_a_craft")] = pred.not_a_craft_probability
+    return out
+
+
+def test_predict_product_fuses_the_photos_own_predictions(tiny_model, synthetic_data):
+    """Check that a product's ranking is the fusion of its photos' own predictions, kept in input order with disagreement flags."""
+    from craftvision.predictor import fuse_probabilities, load_predictor
+
+    p = load_predictor(tiny_model)
+    files = sorted((synthetic_data / "pottery").iterdir())[:2] + sorted((synthetic_data / "stone").iterdir())[:1]
+    k = len(p.class_names)
+    product = p.predict_product(files, top_k=k)
+    assert [ph.source for ph in product.photos] == [f.name for f in files]
+    singles = [p.predict(f, top_k=k) for f in files]
+    expected = fuse_probabilities(np.stack([_full_probs(s, p.class_names) for s in singles]))
+    got = _full_probs(product, p.class_names)
+    assert np.allclose(got, expected, atol=1e-5)
+    assert product.top.name == p.class_names[int(np.argmax(expected))]
+    assert product.disagrees == [s.top.name != product.top.name for s in singles]
+    assert product.decision_rule == "product" and product.decision in ("accept", "review", "not_a_craft")
+    assert (product.hs is None) == (product.decision == "not_a_craft")
+    d = json.loads(json.dumps(product.to_dict()))
+    assert [ph["disagrees"] for ph in d["photos"]] == product.disagrees and d["model_version"] == p.version
+
+
+def test_predict_product_refuses_several_photos_without_product_thresholds(tiny_model, synthetic_data, tmp_path):
+    """Check that a model file without fused-product thresholds refuses several photos but predicts a one-photo product."""
+    import onnx
+
+    from craftvision.predictor import load_predictor
+
+    m = onnx.load(str(tiny_model))
+    meta = json.loads(m.metadata_props[0].value)
+    del meta["product_decision"]
+    m.metadata_props[0].value = json.dumps(meta)
+    path = tmp_path / "single-only.onnx"
+    onnx.save(m, str(path))
+    p = load_predictor(path, verify_checksum=False)
+    files = sorted((synthetic_data / "carpet").iterdir())[:2]
+    with pytest.raises(ModelFileError, match=r"no decision thresholds fitted for products of several photos: run `craftvision calibrate"):
+        p.predict_product(files)
+    one = p.predict_product(files[:1])
+    assert one.decision_rule == "single_photo" and one.decision == p.predict(files[0]).decision
+    with pytest.raises(ImageError, match=r"needs at least one photo; got none"):
+        p.predict_product([])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing as mp
 import os
 import signal
@@ -9,17 +11,21 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from craftvision.errors import AuthError, StoreError
-from craftvision.review import ReviewStore, neutralize_cell
+from craftvision.errors import StoreError
+from craftvision.review import PasswordParams, ReviewStore, neutralize_cell
+from craftvision.review.schema import MIGRATIONS, SCHEMA_VERSION, split_statements
 
 PRED = {"categories": [{"name": "carpet", "probability": 0.7}], "decision": "review", "model_version": "test@1"}
+#: Cheap argon2id for tests that are not about password hashing (tests/test_auth.py uses the real cost).
+FAST = PasswordParams(time_cost=1, memory_kib=1024, parallelism=1)
 
 
 def _store(tmp_path) -> ReviewStore:
-    s = ReviewStore(tmp_path / "data")
+    s = ReviewStore(tmp_path / "data", password_params=FAST)
     s.add_user("rev", "a long password 1")
     return s
 
@@ -27,7 +33,7 @@ def _store(tmp_path) -> ReviewStore:
 def test_schema_and_integrity(tmp_path):
     """Check the schema version, WAL mode, foreign keys and integrity of a new store."""
     s = _store(tmp_path)
-    assert s.schema_version() == 1 and s.integrity_check() == "ok"
+    assert s.schema_version() == 2 and s.integrity_check() == "ok"
     conn = sqlite3.connect(s.db_path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -81,25 +87,18 @@ def test_references_are_unguessable(tmp_path):
             s.status(guess)
 
 
-def test_login_throttling_and_session_expiry(tmp_path):
-    """Check scrypt hashing, lock-out after 5 failures, and session expiry."""
+def test_references_survive_csv_export(tmp_path, monkeypatch):
+    """Check that a reference never starts with "-" (the CSV export would prefix it with a quote), so that every
+    reference reads back verbatim from the decisions CSV."""
+    import secrets
+
+    drawn = iter(["-" + "a" * 31, "b" * 32])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
     s = _store(tmp_path)
-    conn = sqlite3.connect(s.db_path)
-    assert conn.execute("SELECT password_hash FROM users").fetchone()[0].startswith("scrypt$16384$8$1$")
-    now = time.time()
-    for _ in range(5):
-        with pytest.raises(AuthError, match="Wrong username or password"):
-            s.login("rev", "wrong", now=now)
-    with pytest.raises(AuthError, match="Too many failed logins"):
-        s.login("rev", "a long password 1", now=now + 1)
-    token = s.login("rev", "a long password 1", now=now + 61)
-    assert s.session_user(token, now=now + 62) == "rev"
-    with pytest.raises(AuthError, match="expired"):
-        s.session_user(token, now=now + 61 + 9 * 3600)
-    with pytest.raises(AuthError, match="expired"):
-        s.session_user("forged")
-    with pytest.raises(StoreError, match="at least 10 characters"):
-        s.add_user("bob", "short")
+    ref = s.create_submission([("a.jpg", b"x")], PRED)
+    assert ref == "b" * 32
+    s.add_decision(s.queue()[0]["id"], "confirm", "rev", "m")
+    assert f"\n1,{ref}," in s.export_decisions_csv()
 
 
 def test_csv_export_neutralises_formulas(tmp_path):
@@ -203,3 +202,79 @@ def test_killed_writer_loses_no_acknowledged_write(tmp_path):
     assert len(acked) >= 60
     for ref in acked:
         assert reopened.status(ref).state == "pending"
+
+
+V1_SCHEMA = Path(__file__).parent / "fixtures" / "review_schema_v1.sql"
+
+
+def _legacy_scrypt(password: str) -> str:
+    """A password hash exactly as craftvision 0.1 wrote it (scrypt N=2^14, r=8, p=1)."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+
+
+def _v1_store(data_dir: Path) -> str:
+    """Build a store file as schema version 1 left it: a reviewer, a live session, a decided submission."""
+    (data_dir / "photos").mkdir(parents=True)
+    conn = sqlite3.connect(data_dir / "review.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("BEGIN")
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for statement in split_statements(V1_SCHEMA.read_text(encoding="utf-8")):
+        conn.execute(statement)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    conn.execute("INSERT INTO users (username, password_hash, created_at, failed_logins) VALUES (?,?,?,2)",
+                 ("amina", _legacy_scrypt("an old password 1"), "2026-01-05T10:00:00.000000Z"))
+    conn.execute("INSERT INTO sessions VALUES (?, 'amina', ?)",
+                 (hashlib.sha256(b"old-session-token").hexdigest(), time.time() + 3600))
+    ref = "r" * 32
+    conn.execute("INSERT INTO submissions (reference, created_at, category, decision, confidence, model_version, "
+                 "prediction_json, answers_json, suggested_code) VALUES (?, '2026-01-05T10:01:00Z', 'carpet', 'review', 0.7, "
+                 "'m@1', ?, '{}', '5701.10')", (ref, json.dumps(PRED)))
+    conn.execute("INSERT INTO decisions (submission_id, action, final_category, final_code, reviewer, created_at, model_version) "
+                 "VALUES (1, 'confirm', 'carpet', '5701.10', 'amina', '2026-01-05T11:00:00Z', 'm@1')")
+    conn.execute("COMMIT")
+    conn.close()
+    return ref
+
+
+def test_version1_store_upgrades_in_place(tmp_path):
+    """Check that a store file written with schema 1 opens, is upgraded in place and keeps every row and guarantee."""
+    fixture = "".join(line for line in V1_SCHEMA.read_text(encoding="utf-8").splitlines(True) if not line.startswith("--"))
+    assert split_statements(fixture) == split_statements(MIGRATIONS[1])  # a shipped migration is never edited
+    ref = _v1_store(tmp_path / "old")
+    s = ReviewStore(tmp_path / "old", password_params=FAST)
+    assert s.schema_version() == SCHEMA_VERSION == 2 and s.integrity_check() == "ok"
+    assert s.counts() == {"submissions": 1, "submission_photos": 0, "photos": 0, "decisions": 1, "users": 1}
+    assert s.status(ref).state == "confirmed" and s.status(ref).final_code == "5701.10"
+    assert s.session_user("old-session-token") == "amina"  # live sessions survive the upgrade
+    s.login("amina", "an old password 1")  # the old scrypt hash still verifies (and is upgraded, see test_auth)
+    conn = sqlite3.connect(s.db_path)
+    assert conn.execute("SELECT password_changed_at FROM users").fetchone()[0] == "2026-01-05T10:00:00.000000Z"
+    with pytest.raises(sqlite3.IntegrityError, match="append-only: they cannot be updated"):
+        conn.execute("UPDATE decisions SET final_code = '5701.90'")
+    conn.close()
+    assert ReviewStore(tmp_path / "old", password_params=FAST).schema_version() == 2  # reopening changes nothing
+
+
+def test_newer_store_is_refused(tmp_path):
+    """Check that a store written by a newer program is refused with a message naming the versions."""
+    s = _store(tmp_path)
+    conn = sqlite3.connect(s.db_path)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match=r"schema version 99, newer than this program's \(2\): upgrade craftvision"):
+        ReviewStore(s.data_dir, password_params=FAST)
+
+
+def test_split_statements_keeps_trigger_bodies_whole():
+    """Check that migrations split at statement ends only (semicolons inside triggers and strings stay) and that an
+    unfinished statement is refused."""
+    script = ("CREATE TABLE t (a TEXT DEFAULT 'x;y');\nCREATE TRIGGER t_no BEFORE DELETE ON t\n"
+              "    BEGIN SELECT RAISE(ABORT, 'no; never'); SELECT 1; END;\nINSERT INTO t VALUES ('1;2');\n")
+    parts = split_statements(script)
+    assert len(parts) == 3 and parts[1].endswith("END;") and "SELECT 1;" in parts[1]
+    with pytest.raises(StoreError, match="ends in an incomplete SQL statement: 'CREATE TABLE u"):
+        split_statements(script + "CREATE TABLE u (a")

@@ -39,3 +39,7 @@ class StoreError(CraftvisionError, RuntimeError):
 
 class AuthError(StoreError):
     """Login failed, a session expired, or too many failed attempts."""
+
+
+class QueryError(CraftvisionError, ValueError):
+    """A search query is empty or matches nothing."""

@@ -12,7 +12,6 @@ import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -22,12 +21,15 @@ from PIL import Image
 from .errors import CraftvisionError, ImageError, ModelFileError
 from .images import load_image
 from .preprocess import PreprocessSpec, preprocess_image
-from .taxonomy import HSSuggestion, Taxonomy, load_taxonomy
+from .results import (DECISIONS, NOT_A_CRAFT, CategoryScore, Prediction, ProductPrediction, craft_view, decide,
+                      fuse_probabilities)
+from .taxonomy import Taxonomy, load_taxonomy
+
+__all__ = ["DECISIONS", "NOT_A_CRAFT", "CategoryScore", "Prediction", "ProductPrediction", "Predictor", "craft_view",
+           "decide", "default_model_path", "fuse_probabilities", "load_predictor"]
 
 REQUIRED_METADATA = ("format", "class_names", "preprocess", "backbone", "craftvision_version",
                      "taxonomy_version", "temperature", "decision")
-DECISIONS = ("accept", "review", "not_a_craft")
-NOT_A_CRAFT = "not_a_craft"
 
 
 def default_model_path() -> Path:
@@ -41,89 +43,6 @@ def default_model_path() -> Path:
         if candidate.exists():
             return candidate
     return Path("models") / "craftvision.onnx"
-
-
-@dataclass
-class CategoryScore:
-    name: str
-    probability: float
-
-
-@dataclass
-class Prediction:
-    """The result for one photo.
-
-    Attributes:
-        source: the file name (or "upload").
-        categories: the top-k craft categories, best first, with calibrated probabilities given
-            that the photo shows a craft (they sum to 1 over all craft categories).
-        not_a_craft_probability: calibrated probability that the photo shows no craft product.
-        decision: "accept" (confident), "review" (send to customs staff) or "not_a_craft".
-        model_version: backbone and the first 12 hex digits of the model file's SHA-256.
-        hs: the HS suggestion for the top craft category (None for not_a_craft).
-        seconds: wall time for this photo (decode + model), when measured one by one.
-    """
-
-    source: str
-    categories: list[CategoryScore]
-    decision: str
-    model_version: str
-    not_a_craft_probability: float = 0.0
-    hs: HSSuggestion | None = None
-    seconds: float | None = None
-    embedding: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def top(self) -> CategoryScore:
-        return self.categories[0]
-
-    def to_dict(self) -> dict:
-        out = {
-            "source": self.source,
-            "categories": [asdict(c) for c in self.categories],
-            "decision": self.decision,
-            "not_a_craft_probability": round(self.not_a_craft_probability, 6),
-            "model_version": self.model_version,
-            "hs": self.hs.to_dict() if self.hs else None,
-        }
-        if self.seconds is not None:
-            out["seconds"] = round(self.seconds, 4)
-        return out
-
-
-def craft_view(probs: np.ndarray, class_names: Sequence[str]) -> tuple[np.ndarray, list[str], float]:
-    """Split calibrated probabilities into P(not a craft) and the craft categories given it is a craft.
-
-    Returns:
-        (craft_probs, craft_names, p_not_a_craft): craft_probs sums to 1 over the craft classes
-        (p_c / (1 - p_not_a_craft)), so the ranking shown is always a ranking of crafts.
-    """
-    names = list(class_names)
-    if NOT_A_CRAFT not in names:
-        return probs, names, 0.0
-    i = names.index(NOT_A_CRAFT)
-    p_nac = float(probs[i])
-    craft = np.delete(probs, i)
-    total = float(craft.sum())
-    return (craft / total if total > 0 else np.full_like(craft, 1 / len(craft))), names[:i] + names[i + 1:], p_nac
-
-
-def decide(probs: np.ndarray, class_names: Sequence[str], rule: dict) -> str:
-    """accept / review / not_a_craft from calibrated probabilities and the model's fitted thresholds.
-
-    not_a_craft when P(not a craft) reaches its threshold; accept when the top craft category's
-    (unconditional) probability reaches the accept threshold; review otherwise.
-    """
-    names = list(class_names)
-    p = np.asarray(probs)
-    if NOT_A_CRAFT in names:
-        i = names.index(NOT_A_CRAFT)
-        if float(p[i]) >= rule["not_a_craft_min_probability"]:
-            return "not_a_craft"
-        p = np.delete(p, i)
-    if float(p.max()) >= rule["accept_min_probability"]:
-        return "accept"
-    return "review"
 
 
 class Predictor:
@@ -164,6 +83,8 @@ class Predictor:
         self.class_names: list[str] = list(meta["class_names"])
         self.spec = PreprocessSpec.from_dict(meta["preprocess"])
         self.decision_rule: dict = meta["decision"]
+        # fitted for fused products of several photos; None until `craftvision calibrate` fits them
+        self.product_decision_rule: dict | None = meta.get("product_decision")
         self.sha256 = digest
         self.version = f"{meta['backbone']}@{digest[:12]}"
         self.taxonomy = taxonomy or load_taxonomy()
@@ -206,6 +127,51 @@ class Predictor:
         pred = self._to_prediction(probs[0], display, top_k, answers, emb[0])
         pred.seconds = time.perf_counter() - t0
         return pred
+
+    def predict_product(self, sources: Sequence, *, top_k: int = 3, answers: dict | None = None,
+                        names: Sequence[str] | None = None) -> ProductPrediction:
+        """One ranking and one decision for one product from its photos (one model pass per photo).
+
+        The photos' calibrated probabilities are fused by averaging their log-probabilities
+        (`fuse_probabilities`). Fusing sharpens agreeing evidence, so the single-photo thresholds
+        do not describe a fused prediction: with two or more photos the decision uses the
+        model file's product thresholds (``product_decision``, fitted on fused validation
+        products by `craftvision calibrate` or the recipe). A model file without them is refused
+        for several photos with a `ModelFileError` that says how to fit them, rather than silently
+        reusing thresholds fitted for something else. One photo is a single-photo prediction and
+        uses the single-photo rule (``decision_rule == "single_photo"``).
+
+        Args:
+            sources: paths, bytes, file objects or PIL images of the same product.
+            top_k: categories kept in the fused ranking and in each photo's own prediction.
+            answers: taxonomy answers applied to the fused top category's HS suggestion.
+            names: display names of the photos (default: file names, else ``photo1``, ``photo2``...).
+
+        Raises:
+            ImageError: no photo was given, or one cannot be decoded (the message names it).
+            ModelFileError: several photos and a model file without product thresholds.
+        """
+        sources = list(sources)
+        if not sources:
+            raise ImageError("A product needs at least one photo; got none. Pass one or more photos of the same product.")
+        rule = self.product_decision_rule if len(sources) > 1 else self.decision_rule
+        if rule is None:
+            raise ModelFileError(
+                f"The model file '{self.path}' has no decision thresholds fitted for products of several photos: "
+                f"run `craftvision calibrate {self.path} --split SPLIT.json` to fit them on validation products.")
+        display = list(names) if names else [
+            Path(s).name if isinstance(s, (str, os.PathLike)) else f"photo{i + 1}" for i, s in enumerate(sources)]
+        x = np.stack([self.preprocess(self.load(s, n), n) for s, n in zip(sources, display)])
+        probs = self.run(x)[0]  # (K, C): one pass per photo, in one batch
+        photos = [self._to_prediction(p, n, top_k, None) for p, n in zip(probs, display)]
+        fused = fuse_probabilities(probs)
+        craft_probs, craft_names, p_nac = craft_view(fused, self.class_names)
+        order = np.argsort(-craft_probs)[: max(1, top_k)]
+        cats = [CategoryScore(craft_names[i], float(craft_probs[i])) for i in order]
+        decision = decide(fused, self.class_names, rule)
+        hs = self.taxonomy.suggest(cats[0].name, answers or {}) if decision != NOT_A_CRAFT else None
+        return ProductPrediction(cats, decision, hs, p_nac, photos, [p.top.name != cats[0].name for p in photos],
+                                 self.version, "product" if len(sources) > 1 else "single_photo")
 
     def predict_batch(self, images: Sequence[Image.Image], names: Sequence[str] | None = None, *,
                       top_k: int = 3, answers: dict | None = None) -> list[Prediction]:

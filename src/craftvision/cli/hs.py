@@ -1,4 +1,4 @@
-"""`craftvision hs lookup | search | suggest`: HS 2022 codes from the nomenclature and the taxonomy."""
+"""`craftvision hs lookup | search | paths | suggest`: HS 2022 codes from the nomenclature and the taxonomy."""
 
 from __future__ import annotations
 
@@ -6,26 +6,36 @@ import json
 import sys
 
 from ..errors import AnswerError
-from .common import add_answers, add_lang, parse_answers
+from .common import add_answers, add_format, add_lang, parse_answers
+
+DESTINATIONS = ("us", "fr", "es", "other_eu", "other")  # craftvision.taxonomy.destinations.DESTINATIONS, kept import-free here
 
 
 def register(sub) -> None:
-    hs = sub.add_parser("hs", help="HS 2022 codes: lookup, search, suggest")
+    hs = sub.add_parser("hs", help="HS 2022 codes: lookup, search, paths, suggest")
     hsub = hs.add_subparsers(dest="hs_command", required=True)
     lk = hsub.add_parser("lookup", help="look an HS code up (older editions recognised)")
     lk.add_argument("code")
     lk.add_argument("--json", action="store_true")
     lk.set_defaults(func=cmd_hs_lookup)
-    se = hsub.add_parser("search", help="rank headings and subheadings for keywords (English, French)")
+    se = hsub.add_parser("search", help="rank taxonomy paths and HS 2022 codes for words in French, Arabic or English")
     se.add_argument("text", nargs="+")
-    se.add_argument("--limit", type=int, default=10)
+    se.add_argument("--limit", type=int, default=5)
+    add_lang(se)
+    se.add_argument("--json", action="store_true")
     se.set_defaults(func=cmd_hs_search)
+    pa = hsub.add_parser("paths", help="list every complete answer path of the taxonomy (or of one category)")
+    pa.add_argument("category", nargs="?")
+    add_format(pa)
+    add_lang(pa)
+    pa.set_defaults(func=cmd_hs_paths)
     sg = hsub.add_parser("suggest", help="suggest a code for a category from answers")
     sg.add_argument("category")
     add_answers(sg, help=None)
     add_lang(sg)
     sg.add_argument("--json", action="store_true")
     sg.add_argument("--no-input", action="store_true", help="never ask on the terminal")
+    sg.add_argument("--destination", choices=DESTINATIONS, help="after the code: national line, origin route, product rules")
     sg.set_defaults(func=cmd_hs_suggest)
 
 
@@ -50,14 +60,27 @@ def cmd_hs_lookup(args) -> int:
 
 
 def cmd_hs_search(args) -> int:
-    from ..taxonomy import search
+    from ..taxonomy.textsearch import render_hits_text, search_products
 
-    results = search(" ".join(args.text), limit=args.limit)
-    if not results:
-        print("no match", file=sys.stderr)
-        return 1
-    for code, score in results:
-        print(f"{code.display:<8} {score:6.2f}  {code.description}")
+    hits = search_products(" ".join(args.text), limit=args.limit)
+    if args.json:
+        print(json.dumps([h.to_dict(args.lang) for h in hits], ensure_ascii=False, indent=1))
+    else:
+        print(render_hits_text(hits, args.lang))
+    return 0
+
+
+def cmd_hs_paths(args) -> int:
+    from ..taxonomy.paths import list_paths, paths_csv, paths_json, paths_table
+
+    paths = list_paths(args.category)
+    render = {"table": lambda: paths_table(paths, args.lang), "json": lambda: paths_json(paths, args.lang),
+              "csv": lambda: paths_csv(paths, args.lang)}[args.format]
+    print(render())
+    if args.format != "table":
+        from ..taxonomy import load_taxonomy
+
+        print(load_taxonomy().research_notice[args.lang], file=sys.stderr)
     return 0
 
 
@@ -71,11 +94,13 @@ def print_suggestion(s, lang: str, file=sys.stdout) -> None:
             print(f"  declaration ({lg}): {s.declaration_line(lg)}", file=file)
     else:
         print("Headings: " + "; ".join(f"{h.display} {h.description}" for h in s.headings), file=file)
-        print("Candidate subheadings:", file=file)
+        if s.candidates:
+            print("Candidate subheadings:", file=file)
         for c in s.candidates:
             print(f"  {c.display}  {c.description}", file=file)
     if s.note:
         print(f"Note: {s.note[lang]}", file=file)
+        print(f"  ({s.research_notice[lang]})", file=file)
     if s.next_question:
         q = s.next_question
         print(f"Next question ({q.id}): {q.text[lang]}", file=file)
@@ -106,8 +131,21 @@ def cmd_hs_suggest(args) -> int:
             answers[q.id] = picked
         except AnswerError as exc:
             print(exc)
+    advice = None
+    if args.destination:
+        from ..taxonomy.destinations import destination_advice
+
+        advice = destination_advice(args.category, s.code.display if s.code else None, args.destination, args.lang)
     if args.json:
-        print(json.dumps(s.to_dict(args.lang), ensure_ascii=False, indent=2))
+        out = s.to_dict(args.lang)
+        if advice:
+            out["destination"] = advice.to_dict()
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print_suggestion(s, args.lang)
+        if advice:
+            from ..taxonomy.destinations import render_text
+
+            print()
+            print(render_text(advice))
     return 0

@@ -1,7 +1,11 @@
-"""HS 2022 nomenclature, the craft taxonomy and question-driven code suggestion."""
+"""HS 2022 nomenclature, the craft taxonomy, question-driven code suggestion, path listing, text search
+and the destination step after the code."""
 
 from .nomenclature import HSCode, LookupResult, Nomenclature, hs2017, hs2022, lookup, normalize_code, search
 from .taxonomy import Category, HSSuggestion, Option, Question, Taxonomy, load_taxonomy, load_taxonomy_file
+from .paths import AnswerPath, list_paths
+from .textsearch import SearchHit, search_products
+from .destinations import DESTINATIONS, DestinationAdvice, destination_advice
 
 
 def suggest_hs(category: str, answers: dict | None = None) -> HSSuggestion:
@@ -10,6 +14,7 @@ def suggest_hs(category: str, answers: dict | None = None) -> HSSuggestion:
 
 
 __all__ = [
-    "Category", "HSCode", "HSSuggestion", "LookupResult", "Nomenclature", "Option", "Question", "Taxonomy",
-    "hs2017", "hs2022", "load_taxonomy", "load_taxonomy_file", "lookup", "normalize_code", "search", "suggest_hs",
+    "AnswerPath", "Category", "DESTINATIONS", "DestinationAdvice", "HSCode", "HSSuggestion", "LookupResult", "Nomenclature",
+    "Option", "Question", "SearchHit", "Taxonomy", "destination_advice", "hs2017", "hs2022", "list_paths", "load_taxonomy",
+    "load_taxonomy_file", "lookup", "normalize_code", "search", "search_products", "suggest_hs",
 ]

@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass, field
+
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from ..errors import AnswerError, TaxonomyError
-from .nomenclature import HSCode, hs2022, normalize_code
+from . import checks
+from .nomenclature import hs2022, normalize_code
+from .types import Category, HSSuggestion, Option, Question
+
+__all__ = ["Category", "HSSuggestion", "Option", "Question", "Taxonomy", "load_taxonomy", "load_taxonomy_file"]
 
 LANGUAGES = ("en", "fr", "ar")
-_TOP_KEYS = {"format", "version", "hs_edition", "source", "disclaimer", "labels", "notes", "categories"}
-_CATEGORY_KEYS = {"name", "explanation", "designation", "headings", "subheadings", "start", "questions"}
+_TOP_KEYS = {"format", "version", "hs_edition", "source", "disclaimer", "research_notice", "labels", "notes", "shared",
+             "review", "categories"}
+_CATEGORY_KEYS = {"name", "explanation", "designation", "headings", "subheadings", "start", "questions", "include"}
+_SHARED_KEYS = {"headings", "subheadings", "questions"}
+_REVIEW_KEYS = {"item", "path", "decision", "why"}
+REVIEW_DECISIONS = ("fixed", "partly", "not followed")
 _QUESTION_KEYS = {"text", "help", "options"}
 _OPTION_KEYS = {"label", "code", "next", "note", "designation"}
 
@@ -30,96 +38,6 @@ def _unknown_keys(found, allowed, where: str) -> None:
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {sorted(allowed)}"
             raise TaxonomyError(f"Taxonomy: unknown key {key!r} at {where}{hint}")
-
-
-@dataclass(frozen=True)
-class Option:
-    id: str
-    label: dict
-    code: str | None = None  # 6 digits
-    next: str | None = None
-    note: dict | None = None
-    designation: dict | None = None
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    text: dict
-    options: dict  # id -> Option
-    help: dict | None = None
-
-    def to_dict(self, lang: str = "en") -> dict:
-        return {
-            "id": self.id,
-            "text": self.text[lang],
-            "help": self.help[lang] if self.help else None,
-            "options": [{"id": o.id, "label": o.label[lang]} for o in self.options.values()],
-        }
-
-
-@dataclass(frozen=True)
-class Category:
-    id: str
-    name: dict
-    explanation: dict
-    designation: dict
-    headings: tuple[str, ...]
-    subheadings: tuple[str, ...]
-    start: str | None
-    questions: dict  # id -> Question
-
-
-@dataclass
-class HSSuggestion:
-    """What the answers so far determine for a category.
-
-    Attributes:
-        category: the category id.
-        headings: the heading(s) still possible, with official descriptions.
-        code: the 6-digit subheading, only when the answers determine it.
-        candidates: the subheadings still possible.
-        next_question: the next question to answer (None when done).
-        note: an explicit "ask an expert" / "needs a lab test" note when the path ends there.
-        path: the (question, option) pairs taken, for the audit trail.
-        designation: the commercial designation fragments (per language) from category and answers.
-        disclaimer: the "suggestion to be confirmed by customs" text (per language).
-    """
-
-    category: str
-    headings: list[HSCode]
-    code: HSCode | None
-    candidates: list[HSCode]
-    next_question: Question | None
-    note: dict | None
-    path: list[tuple[str, str]]
-    designation: dict
-    disclaimer: dict
-    taxonomy_version: str = ""
-
-    @property
-    def complete(self) -> bool:
-        return self.code is not None or self.note is not None
-
-    def declaration_line(self, lang: str = "en") -> str | None:
-        """A ready-to-copy line: commercial designation, code and official description."""
-        if self.code is None:
-            return None
-        return f"{self.designation[lang]} - HS {self.code.display} - {self.code.description}"
-
-    def to_dict(self, lang: str = "en") -> dict:
-        return {
-            "category": self.category,
-            "headings": [h.to_dict() for h in self.headings],
-            "code": self.code.to_dict() if self.code else None,
-            "candidates": [c.to_dict() for c in self.candidates],
-            "next_question": self.next_question.to_dict(lang) if self.next_question else None,
-            "note": self.note[lang] if self.note else None,
-            "path": [{"question": q, "answer": a} for q, a in self.path],
-            "declaration": {lg: self.declaration_line(lg) for lg in ("en", "fr")} if self.code else None,
-            "disclaimer": self.disclaimer[lang],
-            "taxonomy_version": self.taxonomy_version,
-        }
 
 
 class Taxonomy:
@@ -135,9 +53,41 @@ class Taxonomy:
         self._labels = doc.get("labels", {})
         self._notes = doc.get("notes", {})
         self.disclaimer = self._lang(doc["disclaimer"], "disclaimer")
+        self.research_notice = self._lang(doc.get("research_notice", doc["disclaimer"]), "research_notice")
+        self.review = self._review(doc.get("review", []))
+        self._shared = doc.get("shared", {})
         self.categories: dict[str, Category] = {}
         for cid, cdoc in doc["categories"].items():
-            self.categories[cid] = self._category(cid, cdoc)
+            self.categories[cid] = self._category(cid, self._with_shared(cid, cdoc))
+
+    def _review(self, items) -> list[dict]:
+        """The per-item decisions on the customs-classification review (maintainers' notes, English)."""
+        for i, item in enumerate(items):
+            _unknown_keys(item, _REVIEW_KEYS, f"review[{i}]")
+            if set(item) != _REVIEW_KEYS or item["decision"] not in REVIEW_DECISIONS:
+                raise TaxonomyError(f"Taxonomy: review[{i}] needs {sorted(_REVIEW_KEYS)} with a decision in "
+                                    f"{REVIEW_DECISIONS}; got {item!r}.")
+        return list(items)
+
+    def _with_shared(self, cid: str, cdoc: dict) -> dict:
+        """A category with the shared question blocks it includes merged in (e.g. the lamp questions)."""
+        if not cdoc.get("include"):
+            return cdoc
+        out = {**cdoc, "headings": list(cdoc["headings"]), "subheadings": list(cdoc["subheadings"]),
+               "questions": dict(cdoc["questions"])}
+        for name in cdoc["include"]:
+            if name not in self._shared:
+                raise TaxonomyError(f"Taxonomy: categories.{cid}.include names the unknown block {name!r}; "
+                                    f"known: {sorted(self._shared)}.")
+            block = self._shared[name]
+            _unknown_keys(block, _SHARED_KEYS, f"shared.{name}")
+            for qid, q in block["questions"].items():
+                if qid in out["questions"]:
+                    raise TaxonomyError(f"Taxonomy: categories.{cid} has its own question {qid!r}, also in shared.{name}.")
+                out["questions"][qid] = q
+            out["headings"] += [h for h in block["headings"] if h not in out["headings"]]
+            out["subheadings"] += [c for c in block["subheadings"] if c not in out["subheadings"]]
+        return out
 
     # -- parsing and checks -----------------------------------------------------------------
     def _lang(self, value, where: str, allow_empty: bool = False) -> dict:
@@ -206,6 +156,7 @@ class Taxonomy:
                        self._lang(cdoc.get("designation", {l: "" for l in LANGUAGES}), f"{where}.designation", allow_empty=not headings),
                        headings, subs, start, questions)
         self._check_paths(cat, where)
+        checks.check_category(cat, where, hs2022())
         return cat
 
     def _check_paths(self, cat: Category, where: str) -> None:
@@ -259,7 +210,10 @@ class Taxonomy:
         return sorted(set(out))
 
     def answer_paths(self, cid: str):
-        """Every full path of answers of a category: yields (answers dict, final option)."""
+        """Every full path of answers of a category: yields (answers dict, final option).
+
+        The answers dict keeps the order in which the questions are asked.
+        """
         cat = self.category(cid)
         if not cat.questions:
             return
@@ -292,7 +246,7 @@ class Taxonomy:
                 raise AnswerError(f"{value!r} is not an answer to {qid!r}; valid answers: {valid}.")
         nom = hs2022()
         path, code, note, qid = [], None, None, cat.start
-        fragments = {lang: [cat.designation[lang]] for lang in LANGUAGES}
+        fragments = {lang: [] for lang in LANGUAGES}
         while qid is not None and qid in answers:
             opt = cat.questions[qid].options[answers[qid]]
             path.append((qid, opt.id))
@@ -305,15 +259,18 @@ class Taxonomy:
                 note, qid = opt.note, None
             else:
                 qid = opt.next
+        named_headings: set[str] = set()
         if code:
             remaining = [code]
-        elif note:  # the note ends the path: what is left is what the answered question could reach
-            remaining = self.reachable_codes(cat, path[-1][0])
+        elif note:  # the note ends the path: what is left is what the note names (checked at load to exist)
+            named = [c for c in checks.codes_named(note["en"]) if c in nom]
+            remaining = sorted({c for c in named if len(c) == 6})
+            named_headings = {c for c in named if len(c) == 4}
         elif qid:
             remaining = self.reachable_codes(cat, qid)
         else:
             remaining = list(cat.subheadings)
-        heading_ids = sorted({c[:4] for c in remaining}) or list(cat.headings)
+        heading_ids = sorted({c[:4] for c in remaining} | named_headings) or list(cat.headings)
         return HSSuggestion(
             category=cat.id,
             headings=[nom.codes[h] for h in heading_ids],
@@ -322,9 +279,12 @@ class Taxonomy:
             next_question=cat.questions[qid] if qid else None,
             note=note,
             path=path,
-            designation={lang: ", ".join(f for f in fragments[lang] if f) for lang in LANGUAGES},
+            # The designation follows the answers (the first answer names the product); the category's
+            # generic designation is used only until an answer names the goods.
+            designation={lang: ", ".join(f for f in fragments[lang] if f) or cat.designation[lang] for lang in LANGUAGES},
             disclaimer=self.disclaimer,
             taxonomy_version=self.version,
+            research_notice=self.research_notice,
         )
 
 

@@ -37,7 +37,8 @@ def _export_graph(wrapper: torch.nn.Module, example: torch.Tensor, path: Path) -
     )
 
 
-def build_metadata(ckpt: dict, temperature: float, decision: dict | None, extra: dict | None) -> dict:
+def build_metadata(ckpt: dict, temperature: float, decision: dict | None, extra: dict | None,
+                   product_decision: dict | None = None) -> dict:
     """The JSON stored in the ONNX ``metadata_props`` under the key ``craftvision``."""
     from ..taxonomy import load_taxonomy
 
@@ -50,6 +51,7 @@ def build_metadata(ckpt: dict, temperature: float, decision: dict | None, extra:
         "taxonomy_version": load_taxonomy().version,
         "temperature": float(temperature),
         "decision": decision or default_decision(),
+        "product_decision": product_decision or default_decision(),
         "training": {
             "metrics": ckpt.get("metrics", {}),
             "config": {k: ckpt.get("config", {}).get(k) for k in ("backbone", "epochs", "lr", "seed", "freeze_backbone")},
@@ -104,7 +106,8 @@ def parity_inputs(spec: PreprocessSpec, image_paths: list[Path] | None, n: int =
 
 
 def export_onnx(checkpoint: str | Path, out: str | Path, temperature: float = 1.0, decision: dict | None = None,
-                parity_images: list[Path] | None = None, extra_metadata: dict | None = None) -> dict:
+                parity_images: list[Path] | None = None, extra_metadata: dict | None = None,
+                product_decision: dict | None = None) -> dict:
     """Export a checkpoint to ONNX, stamp its metadata, check parity and write its SHA-256.
 
     Returns:
@@ -126,7 +129,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path, temperature: float = 1.
     inputs = parity_inputs(spec, parity_images)
     tmp = out.with_suffix(".partial.onnx")
     _export_graph(wrapper, torch.from_numpy(inputs[:1]), tmp)
-    write_metadata(tmp, build_metadata(ckpt, temperature, decision, extra_metadata))
+    write_metadata(tmp, build_metadata(ckpt, temperature, decision, extra_metadata, product_decision))
     diff = parity_check(wrapper, tmp, inputs)
     if diff > PARITY_TOLERANCE:
         tmp.unlink(missing_ok=True)
