@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ENDPOINTS = ("/predict", "/predict_product", "/suggest", "/submit", "/status", "/login", "/queue", "/submission",
-             "/decide", "/export")
+             "/decide", "/export", "/destination", "/search", "/paths")
 
 
 @pytest.fixture(scope="module")
