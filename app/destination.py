@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from craftvision.errors import HSCodeError, TaxonomyError
 from craftvision.taxonomy import DESTINATIONS, destination_advice
 
 from .core import CraftApp
@@ -52,7 +53,12 @@ def advise(core: CraftApp, category: str | None, code: str | None, destination: 
         raise AppMessage(t("analyse_first", lang))
     if dest is None:
         return {"advice": None, "html": None}
-    advice = destination_advice(category, (code or "").strip() or None, dest, lang)
+    try:
+        advice = destination_advice(category, (code or "").strip() or None, dest, lang)
+    except TaxonomyError as exc:  # the library says TaxonomyError for a code that is not a subheading, too
+        if code and str(exc).startswith("The code"):
+            raise HSCodeError(str(exc)) from None
+        raise
     return {"advice": advice.to_dict(), "html": render_advice(advice)}
 
 
