@@ -141,6 +141,8 @@ TEXT = {
     "err_category": {"en": "This category is unknown.", "fr": "Cette catégorie est inconnue.", "ar": "هذه الفئة غير معروفة."},
     "err_store": {"en": "The review store refused this.", "fr": "Le registre des demandes a refusé cette opération.", "ar": "رفض سجل الطلبات هذه العملية."},
     "err_generic": {"en": "This could not be done.", "fr": "Cette opération n'a pas pu être faite.", "ar": "تعذر القيام بهذه العملية."},
+    "queue_position": {"en": "In queue: {position} of {size}", "fr": "En file d'attente : {position} sur {size}", "ar": "في الانتظار: {position} من {size}"},
+    "done": {"en": "Done", "fr": "Terminé", "ar": "اكتمل"},
     "error_title": {"en": "Error", "fr": "Erreur", "ar": "خطأ"},
     "detail": {"en": "Detail", "fr": "Détail", "ar": "تفاصيل"},
 }

@@ -71,7 +71,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
                 labels.append((tab, (lambda k: lambda lg: gr.Tab(label=t(k, lg)))(key)))
         widgets = [w for w, _ in labels]
         lang.change(lambda lg: tuple(update(lang_of(lg)) for _, update in labels), lang, widgets, js=SET_DIR_JS,
-                    api_visibility="private", show_progress="hidden")
+                    api_visibility="private", show_progress="hidden", queue=False)
         demo.load(None, None, lang, js=BROWSER_LANG_JS, api_visibility="private")
         register_api(core)
         register_destination_api(core)  # /destination, /search, /paths
@@ -81,6 +81,11 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
 
 def launch_app(demo, host: str = "127.0.0.1", port: int = 7860, max_photo_mb: int = MAX_PHOTO_MB, **kwargs):
     """Launch with server-side limits: uploads over the size limit are refused by the server itself."""
+    import gradio as gr
+
     demo.queue(default_concurrency_limit=2, max_size=64)
+    # Gradio's progress and queue-position messages: its tables lack "common.complete" and have the
+    # queue position (shown while other artisans' photos are being read) in English only.
+    i18n = gr.I18n(**{lg: {"common.complete": t("done", lg), "status.queue_position": t("queue_position", lg)} for lg in LANGS})
     return demo.launch(server_name=host, server_port=port, max_file_size=f"{max_photo_mb}mb", css=CSS, js=PAGE_JS,
-                       show_error=True, footer_links=["api"], **kwargs)
+                       show_error=True, footer_links=["api"], i18n=i18n, **kwargs)

@@ -28,12 +28,13 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 LOCALES = {"fr": "fr-FR", "ar": "ar", "en": "en-US"}
 REVIEWER = ("douane1", "another long password")
 
-# Visible text of the page, leaving out data (file names, HS descriptions, references: .cv-data) and hidden nodes.
+# Visible text of the page, leaving out data (file names, HS descriptions, references: .cv-data; the
+# names in the upload list) and hidden nodes.
 VISIBLE_TEXT_JS = """(root) => {
   const out = [], walker = document.createTreeWalker(root || document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const text = n.nodeValue.trim(), el = n.parentElement;
-    if (!text || !el || el.closest('script, style, .cv-data, [aria-hidden=true]')) continue;
+    if (!text || !el || el.closest('script, style, .cv-data, td.filename, [aria-hidden=true]')) continue;
     const style = getComputedStyle(el), box = el.getBoundingClientRect();
     if (style.visibility === 'hidden' || style.display === 'none' || !box.width || !box.height) continue;
     out.push(text);
@@ -45,7 +46,7 @@ LEFT_TO_RIGHT_JS = """() => {
   const out = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement;
-    if (!n.nodeValue.trim() || !el || el.closest('script, style, .cv-data')) continue;
+    if (!n.nodeValue.trim() || !el || el.closest('script, style, .cv-data, td.filename')) continue;
     const box = el.getBoundingClientRect();
     if (box.width && box.height && getComputedStyle(el).direction !== 'rtl') out.push(n.nodeValue.trim());
   }
@@ -96,11 +97,14 @@ def _page(browser, lang: str, width: int = 420):
 
 
 def _open(page, url: str, lang: str):
+    from craftvision_app.i18n import t
+
     page.goto(url)
     page.locator("#lang").wait_for()
     page.locator("#lang label").nth(list(LOCALES).index(lang)).click()
     page.wait_for_function(f"(document.documentElement.dir || 'ltr') === '{'rtl' if lang == 'ar' else 'ltr'}'")
-    page.wait_for_timeout(500)
+    title = t("title", lang)
+    page.wait_for_function(f"document.getElementById('header').innerText.includes({title!r})")
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +255,8 @@ def _foreign_texts(lang: str) -> list[str]:
         for other, text in entry.items():
             if other != lang and text != entry[lang]:
                 pieces |= {p.strip(" :") for p in re.split(r"{\w+}", text) if len(p.strip(" :")) >= 8}
-    return sorted(pieces)
+    own = " | ".join(entry[lang] for entry in TEXT.values())
+    return sorted(p for p in pieces if p not in own)
 
 
 def _untranslated(texts: list[str], lang: str) -> list[str]:
@@ -264,7 +269,7 @@ def _untranslated(texts: list[str], lang: str) -> list[str]:
         bad += [s for s in texts if english.search(s)]
     if lang == "ar":
         bad += [s for s in texts if re.search(r"[A-Za-z]{2,}", s) and s not in LANGS.values()
-                and not re.fullmatch(r"[^A-Za-z]*(CSV|KB|MB)[^A-Za-z]*", s)]
+                and not re.fullmatch(r"[^A-Za-z]*(CSV|KB|MB|API)[^A-Za-z]*", s)]
     else:
         bad += [s for s in texts if re.search(r"[\u0600-\u06FF]", s) and s != LANGS["ar"]]
     return sorted(set(bad))
@@ -294,8 +299,8 @@ def test_every_tab_speaks_the_chosen_language(app, browser, synthetic_data, lang
         _upload(page, photos)
         _check_tab(page, "artisan", lang)
         _shot(page, f"artisan-{lang}.png")
+        page.set_viewport_size({"width": 1280, "height": 1400})  # the other tabs, on a desktop screen
         for tab, key in (("status", "tab_status"), ("model", "tab_model"), ("review", "tab_review")):
-            page.set_viewport_size({"width": 1280 if tab == "review" else 420, "height": 1400})
             page.get_by_role("tab", name=t(key, lang)).click()
             page.locator(f"#tab_{tab}").wait_for()
             page.wait_for_timeout(400)
