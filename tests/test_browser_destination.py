@@ -42,9 +42,18 @@ def browser():
         b.close()
 
 
-def _rug_to(page, demo, photo, lang: str, destination: str) -> None:
-    """Upload a photo, choose the rug category, answer knotted + wool, then pick `destination`."""
+def _pick(page, destination: str) -> None:
     from craftvision.taxonomy import DESTINATIONS
+
+    page.locator("#dest_pick").wait_for()
+    page.locator("#dest_pick label").nth(DESTINATIONS.index(destination)).click()
+    page.locator(f"#dest_info .cv-destination[data-destination={destination}]").wait_for()
+
+
+def _rug_to(page, demo, photo, lang: str, destination: str, early: bool = False) -> None:
+    """Upload a photo, choose the rug category, answer knotted + wool and pick `destination` (before the
+    answers when `early`: the panel then says the code is pending and follows the answers)."""
+    from craftvision_app.i18n import t
 
     core = demo.core
     page.locator("#photos input[type=file]").set_input_files(str(photo))
@@ -52,14 +61,19 @@ def _rug_to(page, demo, photo, lang: str, destination: str) -> None:
     page.locator("#category input").click()
     page.get_by_role("option", name=core.category_name("carpet", lang), exact=True).click()
     cat = core.taxonomy.categories["carpet"]
+    if early:
+        page.locator("#question").wait_for()
+        _pick(page, destination)
+        assert t("dest_code_pending", lang) in page.locator("#dest_info").inner_text()
     for qid, oid in RUG.items():
         page.locator("#question").get_by_text(cat.questions[qid].text[lang], exact=False).first.wait_for()
         page.locator("#question label").filter(has_text=cat.questions[qid].options[oid].label[lang]).first.click()
         page.locator("#answer").click()
     page.locator("#suggestion").get_by_text("5701.10").first.wait_for()
-    page.locator("#dest_pick").wait_for()
-    page.locator("#dest_pick label").nth(DESTINATIONS.index(destination)).click()
-    page.locator(f"#dest_info .cv-destination[data-destination={destination}]").wait_for()
+    if early:
+        page.locator("#dest_info").get_by_text("5701.10").first.wait_for()
+    else:
+        _pick(page, destination)
 
 
 def _panel_checks(page, lang: str, destination: str) -> str:
@@ -94,6 +108,9 @@ def test_destination_step_in_arabic_reads_right_to_left(app, browser, synthetic_
         ltr = page.evaluate(LEFT_TO_RIGHT_JS)
         assert not ltr, ltr
         _shot(page, "dest-ar.png")
+        page.locator("#lang label").nth(0).click()  # French: the panel follows the language switch
+        page.locator("#dest_info .cv-destination[lang=fr][dir=ltr]").wait_for()
+        assert "les États-Unis" in page.locator("#dest_info").inner_text()
 
 
 def test_destination_step_in_french_travels_to_the_review(app, browser, synthetic_data):
@@ -104,7 +121,7 @@ def test_destination_step_in_french_travels_to_the_review(app, browser, syntheti
     page = _page(browser, "fr")
     with _guard(page, "dest-fr"):
         _open(page, url, "fr")
-        _rug_to(page, demo, sorted((synthetic_data / "carpet").iterdir())[2], "fr", "fr")
+        _rug_to(page, demo, sorted((synthetic_data / "carpet").iterdir())[2], "fr", "fr", early=True)
         text = _panel_checks(page, "fr", "fr")
         assert "TARIC" in text and "EUR.1" in text
         _shot(page, "dest-fr.png")
