@@ -46,10 +46,10 @@ def register_api(core: CraftApp) -> None:
 
     @guarded
     def predict(photos: list[FileData], lang: str = "fr") -> dict:
-        """Each photo on its own: categories, calibrated probabilities, decision, HS suggestion, hints."""
-        result = public(core.analyse(_uploaded(photos), lang_of(lang)))
-        own = [{k: v for k, v in p.items() if k != "disagrees"} for p in result["photos"]]
-        return {"photos": own, "model_version": result["model_version"]}
+        """Each photo on its own (not fused): categories, calibrated probabilities, decision, HS suggestion, hints."""
+        paths = [path for _, path in core.read_uploads(_uploaded(photos), lang_of(lang))]
+        own = [public(core.analyse([p], lang_of(lang)))["photos"][0] for p in paths]
+        return {"photos": [{k: v for k, v in p.items() if k != "disagrees"} for p in own], "model_version": core.predictor.version}
 
     @guarded
     def predict_product(photos: list[FileData], lang: str = "fr") -> dict:

@@ -45,7 +45,7 @@ def _question_outputs(core: CraftApp, category: str | None, answers: dict, lang:
 def build_artisan_tab(core: CraftApp, lang: gr.Radio, labels: list) -> None:
     """The 'Get a code' tab."""
     w = _widgets(core)
-    labels += [(w.files, _label(gr.File, "photos")), (w.analyse_btn, _value(gr.Button, "analyse")),
+    labels += [(w.files, lambda lg: gr.File(label=t("photos", lg, n=core.max_photos))), (w.analyse_btn, _value(gr.Button, "analyse")),
                (w.category, lambda lg: gr.Dropdown(choices=core.choices(lg), label=t("category", lg))),
                (w.answer_btn, _value(gr.Button, "answer")), (w.restart_btn, _value(gr.Button, "restart")),
                (w.declaration, _label(gr.Textbox, "declaration")), (w.description, _label(gr.Textbox, "description")),
@@ -58,7 +58,7 @@ def build_artisan_tab(core: CraftApp, lang: gr.Radio, labels: list) -> None:
 def _widgets(core: CraftApp) -> SimpleNamespace:
     # On a phone, the photo picker (accept="image/*") offers the camera itself.
     w = SimpleNamespace(analysis=gr.State({}), answers=gr.State({}))
-    w.files = gr.File(file_count="multiple", file_types=["image", ".heic", ".heif"], label=t("photos", "fr"),
+    w.files = gr.File(file_count="multiple", file_types=["image", ".heic", ".heif"], label=t("photos", "fr", n=core.max_photos),
                       elem_id="photos", height=170)
     gr.HTML('<div id="cv-thumbs"></div>', elem_id="thumbs")  # the chosen photos, drawn by the page script before upload
     w.analyse_btn = gr.Button(t("analyse", "fr"), variant="primary", elem_id="analyse")

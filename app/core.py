@@ -20,7 +20,6 @@ from craftvision.quality import hints, measure
 from craftvision.review import ReviewStore
 from craftvision.taxonomy import Taxonomy
 
-from ._product import predict_product
 from .errors import AppMessage
 from .i18n import lang_of, t
 
@@ -83,11 +82,11 @@ class CraftApp:
                 good.append((i, image))
         if not good:
             raise AppMessage(t("no_readable_photo", lang) + " " + " ".join(str(p["error"]) for p in items))
-        product = predict_product(self.predictor, [im for _, im in good])
+        product = self.predictor.predict_product([im for _, im in good], names=[items[i]["source"] for i, _ in good])
         out = product.to_dict()
-        for (index, _), own, disagrees in zip(good, out["photos"], out["disagrees"]):
-            items[index].update(own, source=items[index]["source"], disagrees=disagrees)
-        out["photos"] = items
+        for (index, _), own in zip(good, out["photos"]):
+            items[index].update(own)
+        out["photos"], out["disagrees"] = items, [bool(p.get("disagrees")) for p in items]
         out["category"] = product.top.name if product.decision != NOT_A_CRAFT else None
         out["uploads"] = [(name, str(path)) for i, (name, path) in enumerate(uploads) if items[i]["error"] is None]
         return out
@@ -178,6 +177,7 @@ def stored_prediction(analysis: dict) -> dict:
     """What the store keeps: the fused prediction and each readable photo's own prediction."""
     out = public(analysis)
     out["photos"] = [p for p in out["photos"] if p.get("error") is None]
+    out["disagrees"] = [bool(p.get("disagrees")) for p in out["photos"]]
     out.pop("category", None)
     return out
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 
-from craftvision.errors import (AnswerError, AuthError, CraftvisionError, HSCodeError, ImageError, StoreError,
-                                TaxonomyError)
+from craftvision.errors import (AnswerError, AuthError, CraftvisionError, HSCodeError, ImageError, ModelFileError,
+                                StoreError, TaxonomyError)
 
 from .i18n import LANGS, TEXT, t
 
@@ -29,6 +29,7 @@ _RULES = (
     (AnswerError, "", "err_answer"),
     (HSCodeError, "", "err_code"),
     (TaxonomyError, "", "err_category"),
+    (ModelFileError, "", "err_model"),
     (CraftvisionError, "", "err_generic"),
 )
 

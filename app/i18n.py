@@ -12,9 +12,9 @@ TEXT = {
     # -- page and tabs
     "title": {"en": "Craft product to HS code", "fr": "Du produit artisanal au code SH", "ar": "من المنتج الحرفي إلى رمز النظام المنسق"},
     "intro": {
-        "en": "Upload up to 8 photos of one product. You get its category, the HS 2022 heading and a few questions that narrow the code. The code is a suggestion that a customs reviewer can check.",
-        "fr": "Envoyez jusqu'à 8 photos d'un même produit. Vous obtenez sa catégorie, la position SH 2022 et quelques questions qui précisent le code. Le code est une suggestion qu'un agent de revue douanière peut vérifier.",
-        "ar": "أرسل حتى 8 صور لمنتج واحد. ستحصل على فئته والبند في النظام المنسق 2022 وبعض الأسئلة التي تحدد الرمز. الرمز اقتراح يمكن أن يتحقق منه مراجع جمركي.",
+        "en": "Upload up to {n} photos of one product. You get its category, the HS 2022 heading and a few questions that narrow the code. The code is a suggestion that a customs reviewer can check.",
+        "fr": "Envoyez jusqu'à {n} photos d'un même produit. Vous obtenez sa catégorie, la position SH 2022 et quelques questions qui précisent le code. Le code est une suggestion qu'un agent de revue douanière peut vérifier.",
+        "ar": "أرسل حتى {n} صور لمنتج واحد. ستحصل على فئته والبند في النظام المنسق 2022 وبعض الأسئلة التي تحدد الرمز. الرمز اقتراح يمكن أن يتحقق منه مراجع جمركي.",
     },
     "lang_label": {"en": "Language", "fr": "Langue", "ar": "اللغة"},
     "tab_artisan": {"en": "Get a code", "fr": "Obtenir un code", "ar": "احصل على رمز"},
@@ -22,7 +22,7 @@ TEXT = {
     "tab_review": {"en": "Customs review", "fr": "Revue douane", "ar": "مراجعة الجمارك"},
     "tab_model": {"en": "Model", "fr": "Modèle", "ar": "النموذج"},
     # -- artisan tab
-    "photos": {"en": "Photos of one product (up to 8)", "fr": "Photos d'un même produit (8 au plus)", "ar": "صور منتج واحد (حتى 8)"},
+    "photos": {"en": "Photos of one product (up to {n})", "fr": "Photos d'un même produit ({n} au plus)", "ar": "صور منتج واحد (حتى {n})"},
     "camera": {"en": "Or take a photo", "fr": "Ou prenez une photo", "ar": "أو التقط صورة"},
     "chosen": {"en": "Chosen photos", "fr": "Photos choisies", "ar": "الصور المختارة"},
     "analyse": {"en": "Analyse", "fr": "Analyser", "ar": "تحليل"},
@@ -86,6 +86,8 @@ TEXT = {
     "short_review": {"en": "to check", "fr": "à vérifier", "ar": "للتحقق"},
     "short_not_a_craft": {"en": "not a craft", "fr": "pas artisanal", "ar": "ليس حرفيا"},
     "gallery": {"en": "Photos and where the model looked", "fr": "Photos et zones regardées par le modèle", "ar": "الصور والمناطق التي نظر إليها النموذج"},
+    "photo_n": {"en": "Photo {n}", "fr": "Photo {n}", "ar": "الصورة {n}"},
+    "cam_n": {"en": "Photo {n}: where the model looked", "fr": "Photo {n} : zones regardées", "ar": "الصورة {n}: حيث نظر النموذج"},
     "confirm": {"en": "Confirm [C]", "fr": "Confirmer [C]", "ar": "تأكيد [C]"},
     "correct": {"en": "Correct [K]", "fr": "Corriger [K]", "ar": "تصحيح [K]"},
     "reject": {"en": "Reject [R]", "fr": "Rejeter [R]", "ar": "رفض [R]"},
@@ -139,6 +141,7 @@ TEXT = {
     "err_reason": {"en": "A reason is needed.", "fr": "Un motif est nécessaire.", "ar": "يلزم ذكر السبب."},
     "err_answer": {"en": "This answer is not one of the options.", "fr": "Cette réponse ne fait pas partie des choix.", "ar": "هذا الجواب ليس من الخيارات."},
     "err_category": {"en": "This category is unknown.", "fr": "Cette catégorie est inconnue.", "ar": "هذه الفئة غير معروفة."},
+    "err_model": {"en": "The model cannot answer this request.", "fr": "Le modèle ne peut pas répondre à cette demande.", "ar": "لا يستطيع النموذج الإجابة عن هذا الطلب."},
     "err_store": {"en": "The review store refused this.", "fr": "Le registre des demandes a refusé cette opération.", "ar": "رفض سجل الطلبات هذه العملية."},
     "err_generic": {"en": "This could not be done.", "fr": "Cette opération n'a pas pu être faite.", "ar": "تعذر القيام بهذه العملية."},
     "queue_position": {"en": "In queue: {position} of {size}", "fr": "En file d'attente : {position} sur {size}", "ar": "في الانتظار: {position} من {size}"},

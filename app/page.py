@@ -109,4 +109,5 @@ CSS = """
 [dir=rtl] .cv-card, [dir=rtl] .cv-photo {text-align: right;}
 /* Gradio marks each block dir="ltr"; in Arabic the whole page reads right to left, data excepted. */
 html[dir=rtl] [dir=ltr]:not(.cv-data), html[dir=rtl] .gradio-container {direction: rtl; text-align: right;}
+html[dir=rtl] #photos td.filename, html[dir=rtl] #photos td.download {direction: ltr; text-align: right;}
 """

@@ -33,25 +33,25 @@ def _filters(core: CraftApp, lg: str) -> tuple:
     return cats, decisions, orders, reasons
 
 
-def _gallery(core: CraftApp, sub: dict) -> list:
-    """Each photo and where the model looked (class activation map)."""
+def _gallery(core: CraftApp, sub: dict, lang: str) -> list:
+    """Each photo and where the model looked (class activation map), captioned in the reviewer's language."""
     images = []
-    for ph in sub["photos"]:
+    for n, ph in enumerate(sub["photos"], 1):
         try:
             img = core.predictor.load(Path(ph["path"]), name=ph["original_name"])
         except CraftvisionError:
             continue
-        images += [(np.asarray(img), ph["original_name"]), (np.asarray(core.predictor.explain(img)), "CAM")]
+        images += [(np.asarray(img), t("photo_n", lang, n=n)), (np.asarray(core.predictor.explain(img)), t("cam_n", lang, n=n))]
     return images
 
 
-def build_review_tab(core: CraftApp, lang: gr.Radio, labels: list, demo: gr.Blocks) -> None:
+def build_review_tab(core: CraftApp, lang: gr.Radio, labels: list) -> None:
     """The 'Customs review' tab."""
     w = _widgets(core)
     labels += _labels(w)
     lang.change(lambda lg: _relabel_filters(core, lg), lang, [w.f_cat, w.f_dec, w.f_order, w.fix_cat, w.reject_reason],
                 api_visibility="private")
-    _wire_queue(core, w, lang, demo)
+    _wire_queue(core, w, lang)
     _wire_decisions(core, w, lang)
     wire_review_destination(core, w, lang, labels)
 
@@ -122,12 +122,12 @@ def _views(core: CraftApp):
 
     def open_view(tok, sid, lg):
         sub = core.open_submission(tok, sid)
-        return sid, _gallery(core, sub), render_detail(sub, lg, core.category_name)
+        return sid, _gallery(core, sub, lg), render_detail(sub, lg, core.category_name)
 
     return guarded(queue_view), open_view
 
 
-def _wire_queue(core: CraftApp, w: SimpleNamespace, lang: gr.Radio, demo: gr.Blocks) -> None:
+def _wire_queue(core: CraftApp, w: SimpleNamespace, lang: gr.Radio) -> None:
     queue_view, open_view = _views(core)
     filters = [w.f_cat, w.f_dec, w.f_order]
     queue_in, queue_out = [w.token] + filters + [lang], [w.table, w.ids]
@@ -137,15 +137,19 @@ def _wire_queue(core: CraftApp, w: SimpleNamespace, lang: gr.Radio, demo: gr.Blo
         tok = core.login(u, p)
         return tok, gr.Group(visible=False), gr.Group(visible=True), f'<p dir="auto">{t("logged_in", lg)} <b class="cv-data">{html.escape(u)}</b></p>', ""
 
+    def restore(p):
+        p = p or {}
+        return p.get("category", ""), p.get("decision", ""), p.get("order", "oldest")
+
+    # After login: the reviewer's last filters and sort (kept in this browser), then the queue they select.
     w.login_btn.click(do_login, [w.user, w.password, lang], [w.token, w.login_box, w.desk, w.who, w.password],
-                      api_visibility="private").then(queue_view, queue_in, queue_out, api_visibility="private")
+                      api_visibility="private").success(restore, w.prefs, filters, api_visibility="private").then(
+        queue_view, queue_in, queue_out, api_visibility="private")
     w.refresh_btn.click(queue_view, queue_in, queue_out, api_visibility="private")
     for f in filters:
         f.input(queue_view, queue_in, queue_out, api_visibility="private").then(
             lambda c, d, o: {"category": c, "decision": d, "order": o}, filters, w.prefs, api_visibility="private")
     lang.change(queue_view, queue_in, queue_out, api_visibility="private")
-    demo.load(lambda p: (p.get("category", ""), p.get("decision", ""), p.get("order", "oldest")), w.prefs, filters,
-              api_visibility="private")
 
     @guarded
     def do_select(tok, row_ids, lg, evt: gr.SelectData):

@@ -18,8 +18,8 @@ from .i18n import LANGS, lang_of, t
 from .page import BROWSER_LANG_JS, CSS, PAGE_JS, SET_DIR_JS
 
 
-def _header(lang: str) -> str:
-    return f"## {t('title', lang)}\n\n{t('intro', lang)}"
+def _header(lang: str, max_photos: int) -> str:
+    return f"## {t('title', lang)}\n\n{t('intro', lang, n=max_photos)}"
 
 
 def _model_tab(core: CraftApp, lang, labels: list, demo) -> None:
@@ -56,14 +56,14 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
     labels: list = []
     with gr.Blocks(title="craftvision") as demo:
         lang = gr.Radio([(v, k) for k, v in LANGS.items()], value="fr", label=t("lang_label", "fr"), elem_id="lang")
-        header = gr.Markdown(_header("fr"), elem_id="header")
-        labels += [(lang, lambda lg: gr.Radio(label=t("lang_label", lg))), (header, lambda lg: gr.Markdown(_header(lg)))]
+        header = gr.Markdown(_header("fr", max_photos), elem_id="header")
+        labels += [(lang, lambda lg: gr.Radio(label=t("lang_label", lg))), (header, lambda lg: gr.Markdown(_header(lg, max_photos)))]
         with gr.Tabs():
             for tab_id, key, build in (("artisan", "tab_artisan", build_artisan_tab), ("status", "tab_status", build_status_tab),
                                        ("review", "tab_review", None), ("model", "tab_model", None)):
                 with gr.Tab(t(key, "fr"), id=tab_id, elem_id=f"tab_{tab_id}") as tab:
                     if tab_id == "review":
-                        build_review_tab(core, lang, labels, demo)
+                        build_review_tab(core, lang, labels)
                     elif tab_id == "model":
                         _model_tab(core, lang, labels, demo)
                     else:

@@ -22,13 +22,14 @@ def synthetic_data(tmp_path_factory) -> Path:
 def tiny_run(synthetic_data, tmp_path_factory) -> Path:
     """A tiny timm backbone (random init, 64 px) trained for 2 epochs on the generated data."""
     from craftvision.training.config import load_config
-    from craftvision.training.train import fit
+    from craftvision.training.train import train
 
     out = tmp_path_factory.mktemp("run")
-    cfg = load_config(None, {"data": str(synthetic_data), "backbone": "test_efficientnet", "pretrained": False,
-                             "epochs": 2, "batch_size": 8, "image_size": 64, "out_dir": str(out), "group_split": False,
-                             "warmup_epochs": 0.5, "num_threads": 2})
-    fit(cfg, show_progress=False)
+    cfg = load_config(None, {"data.folder": str(synthetic_data), "model.backbone": "test_efficientnet",
+                             "model.pretrained": False, "finetune.epochs": 2, "finetune.batch_size": 8,
+                             "model.image_size": 64, "out_dir": str(out), "data.group_split": False,
+                             "finetune.warmup_epochs": 0.5, "num_threads": 2})
+    train(cfg, show_progress=False)
     return out
 
 

@@ -46,7 +46,7 @@ LEFT_TO_RIGHT_JS = """() => {
   const out = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement;
-    if (!n.nodeValue.trim() || !el || el.closest('script, style, .cv-data, td.filename')) continue;
+    if (!n.nodeValue.trim() || !el || el.closest('script, style, .cv-data, td.filename, td.download')) continue;
     const box = el.getBoundingClientRect();
     if (box.width && box.height && getComputedStyle(el).direction !== 'rtl') out.push(n.nodeValue.trim());
   }
@@ -109,15 +109,27 @@ def _open(page, url: str, lang: str):
 
 @pytest.fixture(scope="module")
 def shipped_app(tmp_path_factory):
-    """The app on the shipped model: the tiny test model reads every photo alike (about 1/4 per class),
-    so photos that disagree need a model that tells generated rugs from generated tilings."""
-    from conftest import start_app
+    """The app on a copy of the shipped model: the tiny test model reads every photo alike (about 1/4
+    per class), so photos that disagree need a model that tells generated rugs from generated tilings.
+    A shipped file without product thresholds gets the library's unfitted defaults in this copy."""
+    import hashlib
+    import json
 
+    import onnx
+
+    from conftest import start_app
     from craftvision.predictor import default_model_path
+    from craftvision.training.export import default_decision, write_metadata
 
     if not default_model_path().exists():
         pytest.skip("no shipped model (models/craftvision.onnx)")
-    url, store, demo = start_app(default_model_path(), tmp_path_factory.mktemp("shippeddata"), REVIEWER)
+    model = tmp_path_factory.mktemp("shipped") / "craftvision.onnx"
+    shutil.copy(default_model_path(), model)
+    meta = json.loads(next(p.value for p in onnx.load(str(model)).metadata_props if p.key == "craftvision"))
+    if not meta.get("product_decision"):
+        write_metadata(model, {**meta, "product_decision": default_decision()})
+    Path(str(model) + ".sha256").write_text(hashlib.sha256(model.read_bytes()).hexdigest() + "  craftvision.onnx\n")
+    url, store, demo = start_app(model, tmp_path_factory.mktemp("shippeddata"), REVIEWER)
     yield url, store, demo
     demo.close()
 
@@ -244,6 +256,13 @@ def _review_with_the_keyboard(page, store, sid: int, reference: str) -> None:
     assert st.state == "corrected" and st.final_code == "5701.90" and st.final_category == "carpet"
     # the queue was refreshed with its filters: the decided row has left it
     page.wait_for_function(f"({ROW_OF_JS})({sid}) < 0")
+    # the sort order chosen is kept in the browser: still chosen after a reload
+    page.locator("#f_order label").nth(1).click()
+    page.wait_for_timeout(1000)
+    page.reload()
+    page.get_by_role("tab", name="Revue douane").click()
+    _login(page)
+    page.wait_for_function("document.querySelectorAll('#f_order input')[1].checked")
 
 
 def _foreign_texts(lang: str) -> list[str]:
@@ -264,7 +283,7 @@ def _untranslated(texts: list[str], lang: str) -> list[str]:
 
     foreign = _foreign_texts(lang)
     bad = [s for s in texts if any(f in s for f in foreign) and s not in LANGS.values()]
-    english = re.compile(r"(?i)\b(the|and|click|upload|drop|here|file|files|submit|clear|loading|error|of|to|or)\b")
+    english = re.compile(r"(?i)\b(the|and|click|upload|drop|here|submit|clear|loading|error|of|to|or)\b")
     if lang != "en":
         bad += [s for s in texts if english.search(s)]
     if lang == "ar":
@@ -299,16 +318,22 @@ def test_every_tab_speaks_the_chosen_language(app, browser, synthetic_data, lang
         _upload(page, photos)
         _check_tab(page, "artisan", lang)
         _shot(page, f"artisan-{lang}.png")
+        page.locator("#send").click()
+        page.locator("#sent code").wait_for()
+        reference = page.locator("#sent code").inner_text().strip()
         page.set_viewport_size({"width": 1280, "height": 1400})  # the other tabs, on a desktop screen
         for tab, key in (("status", "tab_status"), ("model", "tab_model"), ("review", "tab_review")):
             page.get_by_role("tab", name=t(key, lang)).click()
             page.locator(f"#tab_{tab}").wait_for()
+            if tab == "status":
+                _field(page, "reference").fill(reference)
+                page.locator("#check").click()
+                page.locator("#status_text .cv-card").wait_for()
             page.wait_for_timeout(400)
             _check_tab(page, tab, lang)
         _login(page)
-        if store.queue():
-            _click_row(page, store.queue()[0]["id"])
-        page.wait_for_timeout(600)
+        _click_row(page, next(q["id"] for q in store.queue() if q["reference"] == reference))
+        page.locator("#gallery img").first.wait_for()
         _check_tab(page, "review", lang)
         _shot(page, f"review-{lang}.png")
 

@@ -20,7 +20,7 @@ def test_review_export_to_promoted_model(tiny_model, synthetic_data, tmp_path):
     from craftvision.training.compare import compare_models, promote
     from craftvision.training.config import load_config
     from craftvision.training.export import export_onnx
-    from craftvision.training.headonly import train_head_only
+    from craftvision.training.train import train
 
     # 1. customs staff review a few submissions and correct one
     store = ReviewStore(tmp_path / "store")
@@ -56,10 +56,11 @@ def test_review_export_to_promoted_model(tiny_model, synthetic_data, tmp_path):
     assert "rev" in manifest and "2026-12-01T10:00:00Z" in manifest
 
     # 3. retrain the head on cached embeddings (a second run embeds nothing new)
-    cfg = load_config(None, {"data": str(dataset), "backbone": "test_efficientnet", "pretrained": False,
-                             "image_size": 64, "out_dir": str(tmp_path / "run"), "group_split": False})
-    first = train_head_only(cfg, cache_dir=tmp_path / "cache")
-    second = train_head_only(cfg, cache_dir=tmp_path / "cache")
+    cfg = load_config(None, {"mode": "head", "data.folder": str(dataset), "model.backbone": "test_efficientnet",
+                             "model.pretrained": False, "model.image_size": 64, "out_dir": str(tmp_path / "run"),
+                             "data.group_split": False})
+    first = train(cfg, cache_dir=tmp_path / "cache")
+    second = train(cfg, cache_dir=tmp_path / "cache")
     assert first["embedded_now"] > 0 and second["embedded_now"] == 0
     assert (tmp_path / "run" / "head_only.json").exists() and (tmp_path / "run" / "config.json").exists()
 

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.slow
 def _cfg(data, out, **kw):
     from craftvision.training.config import load_config
 
-    return load_config(None, {"data": str(data), "backbone": "test_efficientnet", "pretrained": False,
-                              "image_size": 64, "out_dir": str(out), "group_split": False, "batch_size": 8,
-                              "num_threads": 2, "drop_rate": 0.0, **kw})
+    return load_config(None, {"data.folder": str(data), "model.backbone": "test_efficientnet", "model.pretrained": False,
+                              "model.image_size": 64, "out_dir": str(out), "data.group_split": False,
+                              "partial.batch_size": 8, "num_threads": 2, "model.drop_rate": 0.0, **kw})
 
 
 def test_cached_activations_give_the_full_model_embedding(synthetic_data, tmp_path):
@@ -24,12 +24,12 @@ def test_cached_activations_give_the_full_model_embedding(synthetic_data, tmp_pa
     from craftvision.images import load_image
     from craftvision.training.models import create_model
     from craftvision.training.partial import cache_activations, pooled_embeddings
-    from craftvision.training.train import resolve_spec
+    from craftvision.training.models import resolve_spec
 
     samples, names = scan_image_folder(synthetic_data)
     samples = samples[:6]
     model = create_model("test_efficientnet", len(names), pretrained=False).eval()
-    spec = resolve_spec(model, _cfg(synthetic_data, tmp_path, image_size=64))
+    spec = resolve_spec(model, _cfg(synthetic_data, tmp_path))
     acts, computed = cache_activations(model, samples, spec, 3, 3, tmp_path / "cache", "t", progress=False)
     assert acts.shape[:2] == (6, 3) and acts.dtype == np.float16 and computed == 6
     again, computed = cache_activations(model, samples, spec, 3, 3, tmp_path / "cache", "t", progress=False)
@@ -45,13 +45,15 @@ def test_partial_finetune_trains_only_the_upper_part_and_exports(synthetic_data,
     from craftvision.training.export import export_onnx
     from craftvision.training.models import create_model
     from craftvision.training.partial import train_partial, wise_interpolate
-    from craftvision.training.train import load_checkpoint, seed_everything
+    from craftvision.training.checkpoint import load_checkpoint
+    from craftvision.training.run import seed_everything
 
-    cfg = _cfg(synthetic_data, tmp_path / "run", seed=0)
+    cfg = _cfg(synthetic_data, tmp_path / "run", seed=0, **{"partial.tune_from": 3, "partial.views": 3,
+                                                            "partial.epochs": 2, "partial.lr": 1e-2,
+                                                            "partial.wise_alpha": 1.0})
     seed_everything(0)
     start = create_model("test_efficientnet", 4, pretrained=False, drop_rate=0.0).state_dict()  # same seed, same init
-    result = train_partial(cfg, tune_from=3, views=3, epochs=2, lr=1e-2, wise_alpha=1.0,
-                           cache_dir=tmp_path / "cache", show_progress=False)
+    result = train_partial(cfg, cache_dir=tmp_path / "cache", show_progress=False)
     assert [h["stage"] for h in result["history"]][:2] == ["linear_probe", "finetune"]
     assert 0.0 <= result["val_top1"] <= 1.0
     tuned = load_checkpoint(tmp_path / "run" / "best.pt")["state_dict"]
@@ -76,10 +78,10 @@ def test_recipe_knows_partial_mode(tmp_path):
     from craftvision.training.recipe import load_recipe
 
     good = tmp_path / "r.yaml"
-    good.write_text("train: {data: x}\nrecipe: {mode: partial, tune_from: 5, wise_alpha: 0.5}\n")
-    _, recipe = load_recipe(good)
-    assert recipe.mode == "partial" and recipe.tune_from == 5
+    good.write_text("mode: partial\ndata: {folder: x}\npartial: {tune_from: 5, wise_alpha: 0.5}\n")
+    recipe = load_recipe(good)
+    assert recipe.mode == "partial" and recipe.partial.tune_from == 5
     bad = tmp_path / "b.yaml"
-    bad.write_text("train: {data: x}\nrecipe: {mode: partial, wise_alpa: 0.5}\n")
+    bad.write_text("mode: partial\ndata: {folder: x}\npartial: {wise_alpa: 0.5}\n")
     with pytest.raises(ConfigError, match="wise_alpha"):
         load_recipe(bad)

@@ -21,7 +21,7 @@ def test_round_trip_onnxruntime_equals_torch(tiny_run, tiny_model, synthetic_dat
     from craftvision.images import load_image
     from craftvision.preprocess import PreprocessSpec, preprocess_image
     from craftvision.training.models import ExportWrapper
-    from craftvision.training.train import load_checkpoint, model_from_checkpoint
+    from craftvision.training.checkpoint import load_checkpoint, model_from_checkpoint
 
     ckpt = load_checkpoint(tiny_run / "best.pt")
     spec = PreprocessSpec.from_dict(ckpt["preprocess"])
@@ -39,7 +39,8 @@ def test_round_trip_onnxruntime_equals_torch(tiny_run, tiny_model, synthetic_dat
 def test_run_folder_records(tiny_run):
     """Check that a run writes its resolved config, split, per-epoch log and checkpoints."""
     cfg = json.loads((tiny_run / "config.json").read_text())
-    assert cfg["backbone"] == "test_efficientnet" and cfg["epochs"] == 2
+    assert cfg["model"]["backbone"] == "test_efficientnet" and cfg["finetune"]["epochs"] == 2
+    assert load_config(tiny_run / "config.json").to_dict() == cfg  # the saved config reads back as a config file
     rows = [json.loads(line) for line in (tiny_run / "log.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in rows] == [1, 2] and all("val_macro_f1" in r for r in rows)
     record = json.loads((tiny_run / "run.json").read_text())
@@ -59,12 +60,13 @@ def test_checkpoint_is_weights_only_and_ordered(tiny_run):
 
 def test_resume_continues_from_last_epoch(synthetic_data, tmp_path):
     """Check that --resume continues after the last finished epoch instead of starting over."""
-    from craftvision.training.train import fit
+    from craftvision.training.train import train
 
-    base = {"data": str(synthetic_data), "backbone": "test_efficientnet", "pretrained": False, "batch_size": 16,
-            "image_size": 48, "out_dir": str(tmp_path), "group_split": False, "max_per_class": 6, "num_threads": 2}
-    fit(load_config(None, {**base, "epochs": 1}), show_progress=False)
-    fit(load_config(None, {**base, "epochs": 2}), resume=True, show_progress=False)
+    base = {"data.folder": str(synthetic_data), "model.backbone": "test_efficientnet", "model.pretrained": False,
+            "finetune.batch_size": 16, "model.image_size": 48, "out_dir": str(tmp_path), "data.group_split": False,
+            "data.max_per_class": 6, "num_threads": 2}
+    train(load_config(None, {**base, "finetune.epochs": 1}), show_progress=False)
+    train(load_config(None, {**base, "finetune.epochs": 2}), resume=True, show_progress=False)
     epochs = [json.loads(line)["epoch"] for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert epochs == [1, 2]
 
@@ -72,11 +74,11 @@ def test_resume_continues_from_last_epoch(synthetic_data, tmp_path):
 def test_config_errors_name_the_close_match(tmp_path):
     """Check that unknown options in YAML or flags are errors suggesting the close match."""
     bad = tmp_path / "r.yaml"
-    bad.write_text("data: x\nepoch: 3\n")
-    with pytest.raises(ConfigError, match=r"Unknown training option 'epoch'.*Did you mean 'epochs'"):
+    bad.write_text("data: {folder: x}\nfinetune: {epoch: 3}\n")
+    with pytest.raises(ConfigError, match=r"Unknown training option 'epoch' in section 'finetune'.*Did you mean 'epochs'"):
         load_config(bad)
     with pytest.raises(ConfigError, match=r"balance must be"):
-        load_config(None, {"data": "x", "balance": "magic"})
+        load_config(None, {"data.folder": "x", "finetune.balance": "magic"})
 
 
 def test_export_refuses_foreign_checkpoint(tmp_path):

@@ -14,40 +14,15 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
+from .bench_contenders import percentile_ms
 from .images import load_image
 from .preprocess import preprocess_image
-
-
-def _rss_peak_reset() -> None:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM (Linux)
-    except OSError:
-        pass
-
-
-def _rss_peak_mb() -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _pct(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values) * 1000, q))
 
 
 def quantize_int8(model_path: Path, out_path: Path, calibration: list[Path], spec) -> Path:
@@ -88,18 +63,6 @@ def quantize_int8(model_path: Path, out_path: Path, calibration: list[Path], spe
     return out_path
 
 
-def _accuracy(predict_many, samples, names) -> float | None:
-    if not samples:
-        return None
-    index = {c: i for i, c in enumerate(names)}
-    correct = 0
-    for start in range(0, len(samples), 16):
-        chunk = samples[start:start + 16]
-        probs = predict_many([s.path for s in chunk])
-        correct += int((probs.argmax(1) == np.array([index[s.label] for s in chunk])).sum())
-    return correct / len(samples)
-
-
 def select_photos(folders: list[str | Path], n: int) -> list[Path]:
     """Up to `n` photos spread evenly over the first existing folder; generated photos when none exists."""
     from .images import iter_image_files
@@ -127,8 +90,11 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
               checkpoint: str | Path | None, n_large: int = 8, repeats: int = 2, threads: int | None = None,
               calibration: list[Path] | None = None) -> dict:
     """Run all contenders; write bench.json and bench.md in `out_dir`; return the results."""
+    import shutil
+
     import torch
 
+    from .bench_contenders import BenchContext, onnx_contender, peer_contender, torch_contender
     from .predictor import load_predictor
     from .synthetic import make_large_jpeg
 
@@ -146,171 +112,45 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     results = {"machine": {"cpus": os.cpu_count(), "threads": threads, "python": sys.version.split()[0],
                            "torch": torch.__version__},
                "photos": {"real": len(photos), "large_12mp": len(large), "large_size": "4000x3000"}, "contenders": {}}
-
-    # ---- onnxruntime contenders --------------------------------------------------------------
     t0 = time.perf_counter()
     fp32 = load_predictor(model, threads=threads, spinning=True)
     load_fp32 = time.perf_counter() - t0
-    spec = fp32.spec
     int8_path = work / "craftvision-int8.onnx"
     calib = calibration or photos[:32]
-    quantize_int8(Path(model), int8_path, calib, spec)
-    # Accuracy must be measured on photos the model never saw. The shipped model is refit on the
-    # validation photos too, so accuracy comes from the validation run's model (same recipe and
-    # architecture) and its own INT8 quantisation; speed comes from the shipped files.
-    data_meta = fp32.metadata.get("data", {})
-    acc_fp32_path, acc_int8_path = Path(model), int8_path
-    if data_meta.get("validation_in_training"):
-        holdout = Path(model).parent / "validation" / data_meta.get("holdout_model", "")
-        if holdout.is_file():
-            acc_fp32_path = holdout
-            acc_int8_path = quantize_int8(holdout, work / "holdout-int8.onnx", calib, spec)
-        else:
-            val = []  # no honest accuracy available
+    quantize_int8(Path(model), int8_path, calib, fp32.spec)
+    acc_fp32_path, acc_int8_path, val = _accuracy_models(model, fp32, int8_path, work, calib, val)
     results["accuracy_model"] = str(acc_fp32_path)
-
-    def onnx_accuracy(path):
-        p = load_predictor(path, threads=threads, spinning=True)
-        return lambda paths: p.run(np.stack([p.preprocess(p.load(x)) for x in paths]))[0]
-
-    def onnx_contender(tag, path, load_s, acc_path):
-        _rss_peak_reset()
-        t0 = time.perf_counter()
-        pred = load_predictor(path, threads=threads, spinning=True) if path != model else fp32
-        load = load_s if path == model else time.perf_counter() - t0
-
-        def one(p):
-            t = time.perf_counter()
-            im = pred.load(p)
-            d = time.perf_counter() - t
-            pred.run(pred.preprocess(im)[None])
-            return time.perf_counter() - t, d
-
-        def many(paths):
-            return pred.run(np.stack([pred.preprocess(pred.load(p)) for p in paths]))[0]
-
-        return _measure(tag, one, onnx_accuracy(acc_path), lambda paths: _stream(pred, paths), load, photos, large, repeats,
-                        val, names)
-
-    def _stream(pred, paths):
-        # folder mode as `craftvision predict` runs it: parallel decode, batches of 8, no spinning
-        # (spinning inference threads would steal the cores the decoders need)
-        pred = load_predictor(pred.path, threads=threads, spinning=False)
-        t = time.perf_counter()
-        n = sum(1 for r in pred.iter_predict(paths, batch_size=8, workers=threads) if not isinstance(r, Exception))
-        return n / (time.perf_counter() - t)
-
-    # ---- torch contenders ---------------------------------------------------------------------
-    from .training.models import ExportWrapper, create_model
-
-    def torch_model():
-        if checkpoint and Path(checkpoint).exists():
-            from .training.train import load_checkpoint, model_from_checkpoint
-
-            return model_from_checkpoint(load_checkpoint(checkpoint))
-        return create_model(fp32.metadata["backbone"], len(fp32.class_names), pretrained=True).eval()
-
-    def peer():
-        import timm
-
-        _rss_peak_reset()
-        t0 = time.perf_counter()
-        m = torch_model().eval()
-        # timm's own eval transform for the model, at the input size the model was trained for
-        cfg = timm.data.resolve_data_config({"input_size": (3, *fp32.spec.input_size)}, model=m)
-        tf = timm.data.create_transform(**cfg)
-        load = time.perf_counter() - t0
-
-        def one(p):
-            from PIL import Image
-
-            t = time.perf_counter()
-            im = Image.open(p).convert("RGB")  # full-size decode, as timm's inference script does
-            d = time.perf_counter() - t
-            with torch.no_grad():
-                m(tf(im)[None]).softmax(1)
-            return time.perf_counter() - t, d
-
-        def many(paths):
-            from PIL import Image
-
-            with torch.no_grad():
-                return m(torch.stack([tf(Image.open(p).convert("RGB")) for p in paths])).softmax(1).numpy()
-
-        return _measure("a. peer: Pillow full decode + timm eager torch", one, many, _batched_throughput(many), load, photos, large, repeats, [], names)
-
-    def cv_torch():
-        _rss_peak_reset()
-        t0 = time.perf_counter()
-        m = ExportWrapper(torch_model(), fp32.metadata["temperature"]).eval()
-        load = time.perf_counter() - t0
-
-        def one(p):
-            t = time.perf_counter()
-            im = fp32.load(p)
-            d = time.perf_counter() - t
-            with torch.no_grad():
-                m(torch.from_numpy(fp32.preprocess(im)[None]))
-            return time.perf_counter() - t, d
-
-        def many(paths):
-            with torch.no_grad():
-                return m(torch.from_numpy(np.stack([fp32.preprocess(fp32.load(p)) for p in paths])))[0].numpy()
-
-        return _measure("b. craftvision + torch", one, many, _batched_throughput(many), load, photos, large, repeats, [], names)
-
-    results["contenders"]["peer"] = peer()
-    results["contenders"]["craftvision_torch"] = cv_torch()
-    results["contenders"]["onnx_fp32"] = onnx_contender("c. craftvision ONNX fp32", model, load_fp32, acc_fp32_path)
-    results["contenders"]["onnx_int8"] = onnx_contender("d. craftvision ONNX INT8", int8_path, 0.0, acc_int8_path)
+    ctx = BenchContext(model, fp32, threads, photos, large, repeats, val, names, checkpoint)
+    results["contenders"]["peer"] = peer_contender(ctx)
+    results["contenders"]["craftvision_torch"] = torch_contender(ctx)
+    results["contenders"]["onnx_fp32"] = onnx_contender(ctx, "c. craftvision ONNX fp32", model, load_fp32, acc_fp32_path)
+    results["contenders"]["onnx_int8"] = onnx_contender(ctx, "d. craftvision ONNX INT8", int8_path, 0.0, acc_int8_path)
     results["model_only"] = _model_only(model, int8_path, large, threads, repeats=max(5, 5 * repeats))
     results["cold_start_predict_s"] = _cold_start(model, large[0])
     results["serving_install_mb"] = serving_install_size_mb()
     results["ratios"] = _ratios(results["contenders"])
     (out_dir / "bench.json").write_text(json.dumps(results, indent=2))
     (out_dir / "bench.md").write_text(render_table(results))
-    import shutil
-
     shutil.copy(int8_path, out_dir / "craftvision-int8.onnx")
     shutil.copy(str(int8_path) + ".sha256", out_dir / "craftvision-int8.onnx.sha256")
     shutil.rmtree(work, ignore_errors=True)
     return results
 
 
-def _batched_throughput(many, batch_size: int = 16):
-    """Photos per second of a sequential loop over batches (the torch contenders' folder mode)."""
-    def stream(paths):
-        t = time.perf_counter()
-        for start in range(0, len(paths), batch_size):
-            many(paths[start:start + batch_size])
-        return len(paths) / (time.perf_counter() - t)
+def _accuracy_models(model, fp32, int8_path: Path, work: Path, calib, val):
+    """The fp32 and INT8 files whose accuracy is honest on `val`, and `val` itself (empty when none is).
 
-    return stream
-
-
-def _measure(tag, one, many, stream, load_s, photos, large, repeats, val, names) -> dict:
-    for p in (photos[:2] or large[:1]):
-        one(p)  # warm-up
-    real_t, real_d, large_t, large_d = [], [], [], []
-    for _ in range(repeats):
-        for p in photos:
-            t, d = one(p)
-            real_t.append(t)
-            real_d.append(d)
-        for p in large:
-            t, d = one(p)
-            large_t.append(t)
-            large_d.append(d)
-    batch_paths = (large * 4)[:32]
-    thr = stream(batch_paths)
-    acc = _accuracy(many, val, names) if val else None
-    return {
-        "name": tag, "load_s": load_s,
-        "real_p50_ms": _pct(real_t, 50) if real_t else None, "real_p95_ms": _pct(real_t, 95) if real_t else None,
-        "real_decode_p50_ms": _pct(real_d, 50) if real_d else None,
-        "large_p50_ms": _pct(large_t, 50), "large_p95_ms": _pct(large_t, 95), "large_decode_p50_ms": _pct(large_d, 50),
-        "throughput_12mp_per_s": thr, "peak_rss_mb": _rss_peak_mb(), "val_top1": acc,
-    }
+    Accuracy must be measured on photos the model never saw. The shipped model is refit on the
+    validation photos too, so accuracy comes from the validation run's model (same recipe and
+    architecture) and its own INT8 quantisation; speed comes from the shipped files.
+    """
+    data_meta = fp32.metadata.get("data", {})
+    if not data_meta.get("validation_in_training"):
+        return Path(model), int8_path, val
+    holdout = Path(model).parent / "validation" / data_meta.get("holdout_model", "")
+    if not holdout.is_file():
+        return Path(model), int8_path, []  # no honest accuracy available
+    return holdout, quantize_int8(holdout, work / "holdout-int8.onnx", calib, fp32.spec), val
 
 
 def _ratios(c: dict) -> dict:
@@ -347,7 +187,7 @@ def _model_only(fp32_path, int8_path, photos, threads: int, repeats: int = 10) -
             t = time.perf_counter()
             b.run(x)
             tb.append(time.perf_counter() - t)
-    return {"fp32_p50_ms": _pct(ta, 50), "int8_p50_ms": _pct(tb, 50), "int8_speedup": _pct(ta, 50) / _pct(tb, 50),
+    return {"fp32_p50_ms": percentile_ms(ta, 50), "int8_p50_ms": percentile_ms(tb, 50), "int8_speedup": percentile_ms(ta, 50) / percentile_ms(tb, 50),
             "calls_each": len(ta)}
 
 

@@ -16,7 +16,7 @@ from PIL import Image
 
 from .data import Sample, difference_hash, file_sha256, scan_image_folder
 from .errors import ImageError
-from .images import load_image
+from .images import IMAGE_SUFFIXES, load_image
 
 TINY_SIDE = 128
 
@@ -175,7 +175,7 @@ def import_review(export_dir: str | Path, dataset_dir: str | Path) -> dict:
     dataset_dir.mkdir(parents=True, exist_ok=True)
     present = set()
     for f in dataset_dir.rglob("*"):
-        if f.is_file() and f.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".heic", ".bmp", ".tif", ".tiff", ".gif"):
+        if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
             present.add(file_sha256(f))
     manifest_out = dataset_dir / "manifest.csv"
     new_file = not manifest_out.exists()

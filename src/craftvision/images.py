@@ -128,6 +128,14 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")  # 1, L, CMYK, YCbCr, LAB, HSV
 
 
+def _check_size(display: str, w: int, h: int, max_pixels: int) -> None:
+    """Refuse pictures beyond the pixel limit (decompression bombs) and pictures without pixels."""
+    if w * h > max_pixels:
+        raise ImageError(_bomb_message(display, w, h, max_pixels))
+    if w == 0 or h == 0:
+        raise ImageError(f"The image '{display}' has no pixels ({w} x {h}).")
+
+
 def load_image(
     source: ImageSource,
     *,
@@ -154,12 +162,7 @@ def load_image(
         ImageError: the input is empty, truncated, not an image, too large, or unreadable.
     """
     if isinstance(source, Image.Image):
-        display = name or "image"
-        w, h = source.size
-        if w * h > max_pixels:
-            raise ImageError(_bomb_message(display, w, h, max_pixels))
-        if w == 0 or h == 0:
-            raise ImageError(f"The image '{display}' has no pixels ({w} x {h}).")
+        _check_size(name or "image", *source.size, max_pixels)
         return _to_rgb(ImageOps.exif_transpose(source) or source).copy()
 
     data, display = _read_source(source, name, max_bytes)
@@ -180,10 +183,7 @@ def load_image(
         raise ImageError(f"The image '{display}' could not be decoded: {_sniff(data)}.") from None
 
     w, h = im.size
-    if w * h > max_pixels:
-        raise ImageError(_bomb_message(display, w, h, max_pixels))
-    if w == 0 or h == 0:
-        raise ImageError(f"The image '{display}' has no pixels ({w} x {h}).")
+    _check_size(display, w, h, max_pixels)
     if min_side and im.format == "JPEG" and im.mode in ("RGB", "L") and min(w, h) >= 2 * min_side:
         fast = _decode_jpeg_scaled(data, im, _draft_scale(w, h, min_side))
         if fast is not None:

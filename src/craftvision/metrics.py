@@ -1,4 +1,7 @@
-"""Classification metrics in numpy (shared by training, evaluation and the app's model view)."""
+"""Classification metrics of training and evaluation: scikit-learn's, plus calibration (ECE, temperature).
+
+Training profile only (scikit-learn is imported where it is used); serving code does not import this module.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +10,33 @@ import numpy as np
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
     """(num_classes, num_classes) counts; rows are true classes, columns predictions."""
-    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(cm, (np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)), 1)
-    return cm
+    from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+
+    if len(y_true) == 0:
+        return np.zeros((num_classes, num_classes), dtype=np.int64)
+    return sk_confusion_matrix(y_true, y_pred, labels=np.arange(num_classes)).astype(np.int64)
 
 
-def per_class_prf(cm: np.ndarray) -> dict[str, np.ndarray]:
-    """Precision, recall, F1 and support per class from a confusion matrix (0 where undefined)."""
-    tp = np.diag(cm).astype(float)
-    pred = cm.sum(axis=0).astype(float)
-    support = cm.sum(axis=1).astype(float)
-    precision = np.divide(tp, pred, out=np.zeros_like(tp), where=pred > 0)
-    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
-    denom = precision + recall
-    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
-    return {"precision": precision, "recall": recall, "f1": f1, "support": support}
+def per_class_prf(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> dict[str, np.ndarray]:
+    """Precision, recall, F1 and support per class (0 where undefined), as scikit-learn computes them."""
+    from sklearn.metrics import precision_recall_fscore_support
 
-
-def macro_f1(y_true, y_pred, num_classes: int) -> float:
-    """Mean F1 over the classes present in `y_true`."""
-    cm = confusion_matrix(y_true, y_pred, num_classes)
-    prf = per_class_prf(cm)
-    present = prf["support"] > 0
-    return float(prf["f1"][present].mean()) if present.any() else 0.0
+    if len(y_true) == 0:
+        zeros = np.zeros(num_classes)
+        return {"precision": zeros, "recall": zeros, "f1": zeros, "support": zeros}
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=np.arange(num_classes), zero_division=0)
+    return {"precision": p, "recall": r, "f1": f, "support": s.astype(float)}
 
 
 def top_k_accuracy(probs: np.ndarray, y_true: np.ndarray, k: int) -> float:
+    """Share of photos whose true class is among the `k` most probable (1.0 when k >= the number of classes)."""
+    from sklearn.metrics import top_k_accuracy_score
+
     if len(y_true) == 0:
         return 0.0
-    k = min(k, probs.shape[1])
-    topk = np.argsort(-probs, axis=1)[:, :k]
-    return float((topk == np.asarray(y_true)[:, None]).any(axis=1).mean())
+    if k >= probs.shape[1]:
+        return 1.0
+    return float(top_k_accuracy_score(y_true, probs, k=k, labels=np.arange(probs.shape[1])))
 
 
 def expected_calibration_error(probs: np.ndarray, y_true: np.ndarray, bins: int = 15) -> float:
@@ -112,8 +111,8 @@ def classification_summary(probs: np.ndarray, y_true: np.ndarray, class_names: l
     y_true = np.asarray(y_true, dtype=int)
     pred = probs.argmax(axis=1)
     cm = confusion_matrix(y_true, pred, len(class_names))
-    prf = per_class_prf(cm)
-    present = prf["support"] > 0
+    prf = per_class_prf(y_true, pred, len(class_names))
+    present = prf["support"] > 0  # macro-F1 over the classes present in y_true
     return {
         "n": int(len(y_true)),
         "top1": float((pred == y_true).mean()) if len(y_true) else 0.0,

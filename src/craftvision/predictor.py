@@ -7,7 +7,6 @@ review store all consume.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -18,14 +17,15 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 from PIL import Image
 
+from .data import file_sha256
 from .errors import CraftvisionError, ImageError, ModelFileError
 from .images import load_image
 from .preprocess import PreprocessSpec, preprocess_image
-from .results import (DECISIONS, NOT_A_CRAFT, CategoryScore, Prediction, ProductPrediction, craft_view, decide,
+from .results import (NOT_A_CRAFT, CategoryScore, Prediction, ProductPrediction, craft_view, decide,
                       fuse_probabilities)
 from .taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["DECISIONS", "NOT_A_CRAFT", "CategoryScore", "Prediction", "ProductPrediction", "Predictor", "craft_view",
+__all__ = ["NOT_A_CRAFT", "CategoryScore", "Prediction", "ProductPrediction", "Predictor", "craft_view",
            "decide", "default_model_path", "fuse_probabilities", "load_predictor"]
 
 REQUIRED_METADATA = ("format", "class_names", "preprocess", "backbone", "craftvision_version",
@@ -55,7 +55,7 @@ class Predictor:
         self.path = Path(path)
         if not self.path.is_file():
             raise ModelFileError(f"The model file '{self.path}' does not exist: run `craftvision export` or pass --model.")
-        digest = _sha256(self.path)
+        digest = file_sha256(self.path)
         if verify_checksum:
             _verify_checksum(self.path, digest)
         opts = ort.SessionOptions()
@@ -263,14 +263,6 @@ class Predictor:
         red[..., 0] = 255
         alpha = (0.6 * heat)[..., None]
         return Image.fromarray((crop * (1 - alpha) + red * alpha).clip(0, 255).astype(np.uint8))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _verify_checksum(path: Path, digest: str) -> None:

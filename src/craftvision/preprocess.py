@@ -12,13 +12,11 @@ import functools
 
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Sequence
 
 import numpy as np
 from PIL import Image
 
 from .errors import ConfigError, ImageError
-from .images import load_image
 
 _PIL_INTERPOLATION = {
     "bicubic": Image.Resampling.BICUBIC,
@@ -148,16 +146,3 @@ def preprocess_image(image: Image.Image, spec: PreprocessSpec, name: str = "imag
     """Serving preprocessing of one RGB image: returns (3, H, W) float32."""
     cropped = resize_and_crop(image, spec, name)
     return normalize_array(np.asarray(cropped, dtype=np.uint8), spec)
-
-
-def load_and_preprocess(source, spec: PreprocessSpec, name: str | None = None) -> np.ndarray:
-    """Decode (at reduced size where possible) and preprocess one photo: (3, H, W) float32."""
-    image = load_image(source, name=name, min_side=spec.resize_size)
-    return preprocess_image(image, spec, name or getattr(source, "name", None) or str(source)[:80])
-
-
-def preprocess_batch(images: Sequence[Image.Image], spec: PreprocessSpec) -> np.ndarray:
-    """Stack preprocessed images: (N, 3, H, W) float32."""
-    return np.stack([preprocess_image(im, spec) for im in images]) if images else np.zeros(
-        (0, 3, *spec.input_size), dtype=np.float32
-    )

@@ -13,7 +13,6 @@ import numpy as np
 
 from .taxonomy import HSSuggestion
 
-DECISIONS = ("accept", "review", "not_a_craft")
 NOT_A_CRAFT = "not_a_craft"
 #: Floor on a probability before its logarithm: a class that one photo rules out completely
 #: (p ~ 1e-30 in float32) must not veto it for every other photo of the product.

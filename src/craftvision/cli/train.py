@@ -49,7 +49,7 @@ def _register_train(sub) -> None:
     add_extra_class(tr)
     tr.add_argument("--out", help="run folder")
     tr.add_argument("--backbone")
-    tr.add_argument("--epochs", type=int)
+    tr.add_argument("--epochs", type=int, help="epochs of the full training loop (finetune.epochs)")
     tr.add_argument("--batch-size", type=int)
     tr.add_argument("--lr", type=float)
     tr.add_argument("--image-size", type=int)
@@ -64,28 +64,28 @@ def _register_train(sub) -> None:
     tr.set_defaults(func=cmd_train)
 
 
+#: `craftvision train` flag -> configuration key (config.py).
+TRAIN_FLAGS = {"data": "data.folder", "val_data": "data.val_folder", "out": "out_dir", "backbone": "model.backbone",
+               "epochs": "finetune.epochs", "batch_size": "finetune.batch_size", "lr": "finetune.lr",
+               "image_size": "model.image_size", "seed": "seed", "max_per_class": "data.max_per_class",
+               "init_from": "model.init_from"}
+
+
 def cmd_train(args) -> int:
     from ..training.config import load_config
+    from ..training.train import train
 
-    extra = parse_named_dirs(args.extra_class)
-    overrides = {
-        "data": args.data, "val_data": args.val_data, "out_dir": args.out, "backbone": args.backbone,
-        "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "image_size": args.image_size,
-        "seed": args.seed, "max_per_class": args.max_per_class, "init_from": args.init_from,
-        "extra_classes": extra or None, "freeze_backbone": True if args.freeze_backbone else None,
-        "pretrained": False if args.no_pretrained else None,
-    }
+    overrides = {key: getattr(args, flag) for flag, key in TRAIN_FLAGS.items()}
+    overrides["data.extra_classes"] = parse_named_dirs(args.extra_class) or None
+    overrides["finetune.freeze_backbone"] = True if args.freeze_backbone else None
+    overrides["model.pretrained"] = False if args.no_pretrained else None
+    overrides["mode"] = "head" if args.head_only else None
     cfg = load_config(args.config, overrides)
-    if args.head_only:
-        from ..training.headonly import train_head_only
-
-        result = train_head_only(cfg, init_from=args.init_from or None)
+    result = train(cfg, resume=args.resume, show_progress=not args.no_progress)
+    if cfg.mode == "finetune":
+        print(f"best checkpoint: {result['checkpoint']}")
+    else:
         print(json.dumps(result, indent=2))
-        return 0
-    from ..training.train import fit
-
-    best = fit(cfg, resume=args.resume, show_progress=not args.no_progress)
-    print(f"best checkpoint: {best}")
     return 0
 
 

@@ -103,9 +103,6 @@ class Nomenclature:
             cur = self.codes[cur].parent
         return out[::-1]
 
-    def children(self, code: str) -> list[HSCode]:
-        return [c for c in self.codes.values() if c.parent == code]
-
     def nearest(self, digits: str, n: int = 5) -> list[HSCode]:
         """Existing codes closest to `digits`: same level, longest shared prefix, then numerically closest."""
         same = [c for c in self.codes.values() if c.level == len(digits)]

@@ -16,8 +16,8 @@ def write_model_card(path: str | Path, report: dict, split: dict) -> Path:
     """Write the model card (Markdown)."""
     m, d, t = report["metrics"], report["decisions"], report["thresholds"]
     co = report["craft_only"]
-    train_cfg = report.get("recipe", {}).get("train", {})
-    mode = report.get("recipe", {}).get("recipe", {}).get("mode", "?")
+    train_cfg = report.get("recipe", {}).get("config", {}).get("model", {})
+    mode = report.get("recipe", {}).get("config", {}).get("mode", "?")
     base = report.get("baselines", {})
     lines = [
         "# Model card: craftvision craft classifier",

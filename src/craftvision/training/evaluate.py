@@ -163,7 +163,7 @@ def baseline_logistic(backbone: str, train: list[Sample], val: list[Sample], cla
                       cache_dir: str | Path) -> dict:
     """(a) Logistic regression on frozen ImageNet features of the same backbone (timm preprocessing)."""
     from .features import embed_samples
-    from .headonly import fit_logistic_head
+    from .head import fit_logistic_head
     from .models import create_model, resolve_preprocess_spec
 
     model = create_model(backbone, 1000).eval()

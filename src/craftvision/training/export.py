@@ -14,8 +14,9 @@ from ..data import file_sha256
 from ..errors import ModelFileError
 from ..images import load_image
 from ..preprocess import PreprocessSpec, preprocess_image
+from .config import config_summary
 from .models import ExportWrapper
-from .train import load_checkpoint, model_from_checkpoint
+from .checkpoint import load_checkpoint, model_from_checkpoint
 
 METADATA_KEY = "craftvision"
 OUTPUT_NAMES = ["probabilities", "logits", "embedding", "class_maps"]
@@ -54,7 +55,7 @@ def build_metadata(ckpt: dict, temperature: float, decision: dict | None, extra:
         "product_decision": product_decision or default_decision(),
         "training": {
             "metrics": ckpt.get("metrics", {}),
-            "config": {k: ckpt.get("config", {}).get(k) for k in ("backbone", "epochs", "lr", "seed", "freeze_backbone")},
+            "config": config_summary(ckpt.get("config", {})),
             "run": ckpt.get("run", {}),
         },
         "outputs": OUTPUT_NAMES,

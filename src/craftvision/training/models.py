@@ -133,11 +133,29 @@ def create_model(
     return model
 
 
-def resolve_preprocess_spec(model: nn.Module) -> PreprocessSpec:
-    """The model's preprocessing, from timm's default data config for it."""
+def resolve_preprocess_spec(model: nn.Module, image_size: int = 0) -> PreprocessSpec:
+    """The model's preprocessing, from timm's default data config for it.
+
+    A non-zero `image_size` overrides the (square) input size and keeps timm's crop ratio
+    (resize = floor(size / crop_pct)), normalisation and interpolation, so only the resolution changes.
+    """
     import timm
 
-    return PreprocessSpec.from_timm_config(timm.data.resolve_model_data_config(model))
+    data_cfg = dict(timm.data.resolve_model_data_config(model))
+    if image_size:
+        data_cfg["input_size"] = (3, image_size, image_size)
+    return PreprocessSpec.from_timm_config(data_cfg)
+
+
+def resolve_spec(model: nn.Module, cfg) -> PreprocessSpec:
+    """The preprocessing of a run: the backbone's, at the config's ``model.image_size``."""
+    return resolve_preprocess_spec(model, cfg.model.image_size)
+
+
+def build_model(cfg, num_classes: int) -> nn.Module:
+    """The network a run config asks for (``model`` section: backbone, weights, dropout)."""
+    m = cfg.model
+    return create_model(m.backbone, num_classes, m.pretrained, m.weights_path or None, m.drop_rate)
 
 
 class ExportWrapper(nn.Module):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import math
 import time
 from pathlib import Path
 
@@ -33,11 +32,11 @@ from ..data import Sample, file_sha256
 from ..errors import ConfigError
 from ..metrics import classification_summary, softmax
 from ..preprocess import PreprocessSpec
-from .config import TrainConfig
+from .config import RunConfig
 from .features import EmbeddingCache, view_batch
-from .headonly import fit_logistic_head, prepare_cached_run
-from .models import create_model
-from .train import git_revision, resolve_spec, save_checkpoint, write_run_record
+from .head import class_weights, fit_logistic_head, set_head, warmup_cosine
+from .models import build_model, resolve_spec
+from .run import RunFolder
 
 
 def lower_forward(model: nn.Module, x: torch.Tensor, tune_from: int) -> torch.Tensor:
@@ -144,135 +143,99 @@ def wise_interpolate(start: dict, tuned: dict, alpha: float) -> dict:
     return out
 
 
-def train_partial(cfg: TrainConfig, tune_from: int = 5, views: int = 4, epochs: int = 8, lr: float = 3e-4,
-                  head_lr_scale: float = 1.0, lp_c: float = 2.0, wise_alpha: float = 0.5, label_smoothing: float = 0.0,
-                  cache_dir: str | Path | None = None, use_all: bool = False, show_progress: bool = True) -> dict:
-    """Fine-tune blocks ``[tune_from, end)`` + head on cached activations; writes ``best.pt``.
+def train_partial(cfg: RunConfig, resume: bool = False, use_all: bool = False, show_progress: bool = True,
+                  cache_dir: str | Path | None = None) -> dict:
+    """Fine-tune blocks ``[partial.tune_from, end)`` + head on cached activations; writes ``best.pt``.
 
-    Args:
-        cfg: the training config (data, split, backbone, image size, batch size, weight decay,
-            label smoothing, seed, out_dir...).
-        tune_from: first block that trains (lite0 has blocks 0-6; 5 trains the last two stages).
-        views: cached views per photo: eval crop, mirror, then seeded augmented crops.
-        epochs: passes over the training photos (each step picks one cached view per photo).
-        lr: peak learning rate of the upper blocks (cosine decay after one warm-up epoch).
-        head_lr_scale: the classifier learns at lr * this.
-        lp_c: inverse L2 strength of the linear probe that initialises the classifier.
-        wise_alpha: weight of the fine-tuned weights in the final average with the start (1 = no averaging).
-        label_smoothing: 0 by default, not the config's: the linear probe separates the training
-            photos perfectly with confident logits, and a smoothed target then makes the first
-            epoch spend itself flattening them (measured: loss 1.7 and validation top-1 0.70 -> 0.46).
-        use_all: train on train + validation photos (refit of a shipped model).
+    The ``partial`` section sets the cut, the cached views, the optimiser and the WiSE-FT weight;
+    ``head.c`` regularises the linear probe that initialises the classifier. With `use_all` the
+    validation photos train too (refit of a shipped model).
 
     Returns:
         Metrics and timings, also written to ``partial.json`` in the run folder.
     """
-    t_start = time.perf_counter()
-    out, split, class_names = prepare_cached_run(cfg, use_all)
-    model = create_model(cfg.backbone, len(class_names), cfg.pretrained, cfg.weights_path or None,
-                         drop_rate=cfg.drop_rate)
-    if not 0 < tune_from < len(model.blocks):
-        raise ConfigError(f"tune_from must be between 1 and {len(model.blocks) - 1} for {cfg.backbone}; got {tune_from}.")
+    t_start, p = time.perf_counter(), cfg.partial
+    run = RunFolder(cfg).prepare()
+    split, class_names = run.split(use_all)
+    model = build_model(cfg, len(class_names))
+    if not 0 < p.tune_from < len(model.blocks):
+        raise ConfigError(f"partial.tune_from must be between 1 and {len(model.blocks) - 1} for {cfg.model.backbone}; "
+                          f"got {p.tune_from}.")
     spec = resolve_spec(model, cfg)
     cache = Path(cache_dir or ".cache/activations")
     t0 = time.perf_counter()
-    a_tr, n_tr = cache_activations(model, split.train, spec, tune_from, views, cache, cfg.backbone, progress=show_progress)
-    a_va, n_va = cache_activations(model, split.val, spec, tune_from, views, cache, cfg.backbone, progress=show_progress)
+    acts = [cache_activations(model, part, spec, p.tune_from, p.views, cache, cfg.model.backbone, progress=show_progress)
+            for part in (split.train, split.val)]
     t_cache = time.perf_counter() - t0
     index = {c: i for i, c in enumerate(class_names)}
-    y_tr = np.array([index[s.label] for s in split.train])
-    y_va = np.array([index[s.label] for s in split.val])
-
-    # 1. linear probe on the frozen features (eval crop + mirror views)
+    y_tr, y_va = (np.array([index[s.label] for s in part]) for part in (split.train, split.val))
     t1 = time.perf_counter()
-    e_tr = pooled_embeddings(model, a_tr[:, :2], tune_from)
-    weight, bias = fit_logistic_head(e_tr, y_tr, len(class_names), c=lp_c, seed=cfg.seed)
-    head = model.get_classifier()
-    with torch.no_grad():
-        head.weight.copy_(torch.from_numpy(weight))
-        head.bias.copy_(torch.from_numpy(bias))
+    # 1. linear probe on the frozen features (eval crop + mirror views)
+    set_head(model, *fit_logistic_head(pooled_embeddings(model, acts[0][0][:, :2], p.tune_from), y_tr,
+                                       len(class_names), c=cfg.head.c, seed=cfg.seed))
     history = []
 
-    def _val(tag: str, epoch: int) -> dict:
-        s = classification_summary(predict_probs(model, a_va, tune_from), y_va, class_names)
-        row = {"stage": tag, "epoch": epoch, "val_top1": round(s["top1"], 4), "val_macro_f1": round(s["macro_f1"], 4)}
-        history.append(row)
+    def validate(tag: str, epoch: int) -> dict:
+        s = classification_summary(predict_probs(model, acts[1][0], p.tune_from), y_va, class_names)
+        history.append({"stage": tag, "epoch": epoch, "val_top1": round(s["top1"], 4), "val_macro_f1": round(s["macro_f1"], 4)})
         if show_progress:
-            print(json.dumps(row), flush=True)
+            print(json.dumps(history[-1]), flush=True)
         return s
 
-    _val("linear_probe", 0)
+    validate("linear_probe", 0)
     start_state = copy.deepcopy(model.state_dict())
+    # 2. fine-tune the upper part; 3. WiSE-FT
+    _finetune_upper(model, acts[0][0], y_tr, cfg, lambda epoch: None if use_all else validate("finetune", epoch),
+                    show_progress)
+    model.load_state_dict(wise_interpolate(start_state, copy.deepcopy(model.state_dict()), p.wise_alpha))
+    model.eval()
+    t_fit = time.perf_counter() - t1
+    summary = validate(f"wise_alpha_{p.wise_alpha}", p.epochs)
+    metrics = {"val_top1": summary["top1"], "val_top3": summary["top3"], "val_macro_f1": summary["macro_f1"],
+               "val_ece": summary["ece"], "head": "partial_finetune", "tune_from": p.tune_from, "views": p.views,
+               "epochs": p.epochs, "lr": p.lr, "wise_alpha": p.wise_alpha, "label_smoothing": p.label_smoothing,
+               "validation_in_training": use_all}
+    best = run.checkpoint("best.pt", model, spec, metrics, p.epochs, {"run": run.run_meta(
+        mode="partial_finetune_refit_all" if use_all else "partial_finetune", init_from="imagenet")})
+    run.write_config()
+    run.write_split()
+    result = {
+        "checkpoint": str(best), "train_photos": len(split.train), "val_photos": len(split.val),
+        "computed_now": acts[0][1] + acts[1][1], "seconds_activations": round(t_cache, 1),
+        "seconds_training": round(t_fit, 1), "seconds_total": round(time.perf_counter() - t_start, 1), "history": history,
+        **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()},
+    }
+    run.log(*history)
+    run.finish(best, "partial.json", result, {"mode": "partial_finetune", "timings": result})
+    return result
 
-    # 2. fine-tune the upper part
-    counts = np.bincount(y_tr, minlength=len(class_names)).astype(np.float64)
-    cw = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / max((counts > 0).sum(), 1), 0.0)
-    criterion = nn.CrossEntropyLoss(weight=torch.tensor(cw, dtype=torch.float32), label_smoothing=label_smoothing)
-    body = upper_parameters(model, tune_from)
+
+def _finetune_upper(model, a_tr: np.ndarray, y_tr: np.ndarray, cfg: RunConfig, after_epoch, show_progress: bool) -> None:
+    """AdamW on the upper blocks and the head, BatchNorm frozen, one cached view per photo and step."""
+    p = cfg.partial
+    head = model.get_classifier()
+    criterion = nn.CrossEntropyLoss(weight=class_weights(y_tr, head.out_features), label_smoothing=p.label_smoothing)
     optimizer = torch.optim.AdamW(
-        [{"params": body, "lr": lr}, {"params": list(head.parameters()), "lr": lr * head_lr_scale}],
-        weight_decay=cfg.weight_decay)
-    steps_per_epoch = math.ceil(len(y_tr) / cfg.batch_size)
-    total = steps_per_epoch * epochs
-    warm = steps_per_epoch
-
-    def _lr(step):
-        if step < warm:
-            return (step + 1) / warm
-        return 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr)
+        [{"params": upper_parameters(model, p.tune_from), "lr": p.lr},
+         {"params": list(head.parameters()), "lr": p.lr * p.head_lr_scale}], weight_decay=p.weight_decay)
+    steps_per_epoch = -(-len(y_tr) // p.batch_size)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(steps_per_epoch * p.epochs, steps_per_epoch))
     rng = np.random.default_rng(cfg.seed)
-    step = 0
-    for epoch in range(1, epochs + 1):
+    for epoch in range(1, p.epochs + 1):
         _frozen_bn_train_mode(model)
         order = rng.permutation(len(y_tr))
-        view = rng.integers(0, views, size=len(y_tr))
+        view = rng.integers(0, p.views, size=len(y_tr))
         losses = []
-        for s in range(0, len(order), cfg.batch_size):
-            idx = order[s:s + cfg.batch_size]
+        for s in range(0, len(order), p.batch_size):
+            idx = order[s:s + p.batch_size]
             x = torch.from_numpy(a_tr[idx, view[idx]].astype(np.float32))
-            logits = head(upper_features(model, x, tune_from))  # dropout before the head in training mode
-            loss = criterion(logits, torch.from_numpy(y_tr[idx]))
+            loss = criterion(head(upper_features(model, x, p.tune_from)), torch.from_numpy(y_tr[idx]))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             scheduler.step()
-            step += 1
             losses.append(loss.item())
         model.eval()
-        if not use_all:
-            _val("finetune", epoch)
+        after_epoch(epoch)
         if show_progress:
             print(json.dumps({"epoch": epoch, "train_loss": round(float(np.mean(losses)), 4)}), flush=True)
-    tuned_state = copy.deepcopy(model.state_dict())
-
-    # 3. WiSE-FT
-    model.load_state_dict(wise_interpolate(start_state, tuned_state, wise_alpha))
-    model.eval()
-    t_fit = time.perf_counter() - t1
-    summary = _val(f"wise_alpha_{wise_alpha}", epochs)
-    metrics = {"val_top1": summary["top1"], "val_top3": summary["top3"], "val_macro_f1": summary["macro_f1"],
-               "val_ece": summary["ece"], "head": "partial_finetune", "tune_from": tune_from, "views": views,
-               "epochs": epochs, "lr": lr, "wise_alpha": wise_alpha, "label_smoothing": label_smoothing, "validation_in_training": use_all}
-    save_checkpoint(out / "best.pt", model, cfg, class_names, spec, metrics, epochs,
-                    {"run": {"git": git_revision(), "train_size": len(split.train), "val_size": len(split.val),
-                             "mode": "partial_finetune_refit_all" if use_all else "partial_finetune",
-                             "init_from": "imagenet"}})
-    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
-    (out / "split.json").write_text(json.dumps(
-        {**split.summary(), "class_names": class_names,
-         "val_files": [str(s.path) for s in split.val], "train_files": [str(s.path) for s in split.train]}, indent=1))
-    result = {
-        "checkpoint": str(out / "best.pt"), "train_photos": len(split.train), "val_photos": len(split.val),
-        "computed_now": n_tr + n_va, "seconds_activations": round(t_cache, 1), "seconds_training": round(t_fit, 1),
-        "seconds_total": round(time.perf_counter() - t_start, 1), "history": history,
-        **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()},
-    }
-    with open(out / "log.jsonl", "a") as fh:
-        for row in history:
-            fh.write(json.dumps(row) + "\n")
-    (out / "partial.json").write_text(json.dumps(result, indent=2))
-    write_run_record(out, cfg, split, out / "best.pt", {"mode": "partial_finetune", "timings": result})
-    return result
-
