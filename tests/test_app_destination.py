@@ -189,3 +189,14 @@ def test_submitted_destination_reaches_the_review(server, synthetic_data):
     ref = core.submit(with_destination(analysis, "us"), "carpet", {"construction": "knotted", "fibre": "wool"}, "", "", "fr")
     sub = next(store.submission(r["id"]) for r in store.queue() if store.submission(r["id"])["reference"] == ref)
     assert artisan_destination(sub) == "us" and sub["suggested_code"] == "5701.10"
+
+
+def test_quoted_markings_stay_verbatim_as_data(core):
+    """Check that a marking to print as is (« FLAMMABLE ... », « Made in Morocco ») is data in French, escaped."""
+    from craftvision_app.dest_render import text_html
+    from craftvision_app.destination import advise
+
+    page = advise(core, "carpet", "5701.10", "us", "fr")["html"]
+    assert re.search(r'« <bdi class="cv-data" lang="en">FLAMMABLE \(FAILS U\.S\. [^<]*</bdi> »', page)
+    assert '« <bdi class="cv-data" lang="en">Made in Morocco</bdi> »' in page
+    assert text_html("« a<b » & c", "fr") == '« <bdi class="cv-data" lang="en">a&lt;b</bdi> » &amp; c'
