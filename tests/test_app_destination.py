@@ -8,6 +8,7 @@ import re
 import pytest
 
 REVIEWER = ("douane2", "a long password for dest")
+RUG_ANSWERS = {"construction": "knotted", "fibre": "wool"}
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +201,21 @@ def test_quoted_markings_stay_verbatim_as_data(core):
     assert re.search(r'« <bdi class="cv-data" lang="en">FLAMMABLE \(FAILS U\.S\. [^<]*</bdi> »', page)
     assert '« <bdi class="cv-data" lang="en">Made in Morocco</bdi> »' in page
     assert text_html("« a<b » & c", "fr") == '« <bdi class="cv-data" lang="en">a&lt;b</bdi> » &amp; c'
+
+
+@pytest.mark.slow
+def test_submit_endpoint_carries_the_destination_to_the_reviewer(client, synthetic_data):
+    """Check that /submit with destination 'es' gives a submission whose /submission shows it, and a wrong one is refused."""
+    import json
+
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    photo = handle_file(str(sorted((synthetic_data / "carpet").iterdir())[3]))
+    ref = client.predict([photo], "carpet", json.dumps(RUG_ANSWERS), "", "", "fr", "es", api_name="/submit")
+    token = client.predict(*REVIEWER, "fr", api_name="/login")
+    row = next(r for r in client.predict(token, "", "", "oldest", "fr", api_name="/queue") if r["reference"] == ref)
+    sub = client.predict(token, row["id"], "fr", api_name="/submission")
+    assert sub["prediction"]["artisan_destination"] == "es" and sub["suggested_code"] == "5701.10"
+    with pytest.raises(AppError, match="Choisissez une destination"):
+        client.predict([photo], "carpet", "{}", "", "", "fr", "mars", api_name="/submit")
