@@ -93,6 +93,7 @@ TEXT = {
     "reject": {"en": "Reject [R]", "fr": "Rejeter [R]", "ar": "رفض [R]"},
     "next": {"en": "Next [N]", "fr": "Suivante [N]", "ar": "التالي [N]"},
     "fix_category": {"en": "Corrected category", "fr": "Catégorie corrigée", "ar": "الفئة المصححة"},
+    "unchanged": {"en": "(unchanged)", "fr": "(inchangée)", "ar": "(دون تغيير)"},
     "fix_code": {"en": "Corrected HS code (6 digits)", "fr": "Code SH corrigé (6 chiffres)", "ar": "رمز النظام المنسق المصحح (6 أرقام)"},
     "reason": {"en": "Reason of the correction", "fr": "Motif de la correction", "ar": "سبب التصحيح"},
     "reject_reason": {"en": "Reason of the rejection", "fr": "Motif du rejet", "ar": "سبب الرفض"},

@@ -33,6 +33,10 @@ def _filters(core: CraftApp, lg: str) -> tuple:
     return cats, decisions, orders, reasons
 
 
+def _fix_choices(core: CraftApp, lg: str) -> list[tuple[str, str]]:
+    return [(t("unchanged", lg), "")] + core.choices(lg, with_not_a_craft=True)
+
+
 def _gallery(core: CraftApp, sub: dict, lang: str) -> list:
     """Each photo and where the model looked (class activation map), captioned in the reviewer's language."""
     images = []
@@ -77,7 +81,7 @@ def _widgets(core: CraftApp) -> SimpleNamespace:
         w.detail = gr.HTML(elem_id="detail")
         w.dest = review_destination_widgets()  # the destination step for the submission's category and code
         with gr.Row():
-            w.fix_cat = gr.Dropdown(cats, value="", label=t("fix_category", "fr"), elem_id="fix_cat")
+            w.fix_cat = gr.Dropdown(_fix_choices(core, "fr"), value="", label=t("fix_category", "fr"), elem_id="fix_cat")
             w.fix_code = gr.Textbox(label=t("fix_code", "fr"), elem_id="fix_code")
             w.reason = gr.Textbox(label=t("reason", "fr"), elem_id="reason")
             w.reject_reason = gr.Dropdown(reasons, value=REJECT_REASONS[0], label=t("reject_reason", "fr"), elem_id="reject_reason")
@@ -95,7 +99,7 @@ def _widgets(core: CraftApp) -> SimpleNamespace:
 def _relabel_filters(core: CraftApp, lg: str) -> tuple:
     c, d, o, r = _filters(core, lg)
     return (gr.Dropdown(choices=c, label=t("filter_category", lg)), gr.Dropdown(choices=d, label=t("filter_decision", lg)),
-            gr.Radio(choices=o, label=t("order", lg)), gr.Dropdown(choices=c, label=t("fix_category", lg)),
+            gr.Radio(choices=o, label=t("order", lg)), gr.Dropdown(choices=_fix_choices(core, lg), label=t("fix_category", lg)),
             gr.Dropdown(choices=r, label=t("reject_reason", lg)))
 
 

@@ -100,7 +100,7 @@ def _open(page, url: str, lang: str):
     from craftvision_app.i18n import t
 
     page.goto(url)
-    page.locator("#lang").wait_for()
+    page.wait_for_function("window.cvPage !== undefined")  # the page script is installed
     page.locator("#lang label").nth(list(LOCALES).index(lang)).click()
     page.wait_for_function(f"(document.documentElement.dir || 'ltr') === '{'rtl' if lang == 'ar' else 'ltr'}'")
     title = t("title", lang)
@@ -355,8 +355,7 @@ def _phone_photo(path: Path) -> Path:
 
 def _timed_upload(page, url: str, photo: Path, shrink: bool) -> tuple[int, float, str]:
     page.goto(url)
-    page.locator("#lang").wait_for()
-    page.wait_for_timeout(800)
+    page.wait_for_function("window.cvPage !== undefined")  # the page script is installed
     page.evaluate(COUNT_UPLOADS_JS)
     page.evaluate(f"window.cvPage.enabled = {str(shrink).lower()}")
     cdp = page.context.new_cdp_session(page)
@@ -382,6 +381,7 @@ def test_a_phone_photo_on_a_slow_link_is_shrunk_in_the_browser(app, browser, tmp
     with _guard(page, "throttled"):
         full_bytes, full_s, full_path = _timed_upload(page, url, photo, shrink=False)
         small_bytes, small_s, small_path = _timed_upload(page, url, photo, shrink=True)
+        _shot(page, "long-file-name-fr.png")  # the thumbnail and a long phone file name on a phone screen
     with Image.open(small_path) as im:
         small_size, small_orientation = im.size, im.getexif().get(0x0112, 1)
     with capsys.disabled():
