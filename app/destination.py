@@ -51,6 +51,7 @@ def advise(core: CraftApp, category: str | None, code: str | None, destination: 
     dest = check_destination(destination, lang)
     if not category:
         raise AppMessage(t("analyse_first", lang))
+    core.taxonomy.category(category)  # a category the app's taxonomy lacks: the error names the close match
     if dest is None:
         return {"advice": None, "html": None}
     try:

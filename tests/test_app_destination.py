@@ -164,8 +164,10 @@ def test_destination_endpoint_gives_dated_data_and_translated_errors(client):
     assert out["html"].startswith('<div class="cv-card cv-destination" dir="ltr" lang="fr"')
     with pytest.raises(AppError, match="Choisissez une destination"):
         client.predict("carpet", "5701.10", "", "fr", api_name="/destination")
-    with pytest.raises(AppError, match="Ce code SH n'est pas valide|This HS code"):
+    with pytest.raises(AppError, match="Ce code SH n'est pas valide"):
         client.predict("carpet", "5701.99", "us", "fr", api_name="/destination")
+    with pytest.raises(AppError, match="Cette catégorie est inconnue.*Did you mean 'carpet'"):
+        client.predict("carpte", "", "us", "fr", api_name="/destination")
 
 
 @pytest.mark.slow
