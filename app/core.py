@@ -97,6 +97,9 @@ class CraftApp:
         item = {"source": name, "bytes": len(data), "error": None}
         try:
             image = self.predictor.load(data, name=name)
+            # The model's own checks (e.g. a 20000 x 20 strip) run here, so one bad photo becomes
+            # a message on its card instead of failing the whole product in predict_product.
+            self.predictor.preprocess(image, name)
         except CraftvisionError as exc:
             return {**item, "error": f"{t('bad_photo', lang)} {exc}"}, None
         m = measure(image, original_size=_encoded_size(data))

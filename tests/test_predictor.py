@@ -170,23 +170,34 @@ def test_predict_product_fuses_the_photos_own_predictions(tiny_model, synthetic_
     assert [ph["disagrees"] for ph in d["photos"]] == product.disagrees and d["model_version"] == p.version
 
 
-def test_predict_product_refuses_several_photos_without_product_thresholds(tiny_model, synthetic_data, tmp_path):
-    """Check that a model file without fused-product thresholds refuses several photos but predicts a one-photo product."""
+def _with_metadata(model, tmp_path, name, change):
+    """A copy of `model` whose craftvision metadata JSON was changed by `change(meta)` (no checksum file)."""
     import onnx
 
+    m = onnx.load(str(model))
+    meta = json.loads(m.metadata_props[0].value)
+    change(meta)
+    m.metadata_props[0].value = json.dumps(meta)
+    path = tmp_path / name
+    onnx.save(m, str(path))
+    return path
+
+
+def test_predict_product_decides_with_the_product_thresholds(tiny_model, synthetic_data, tmp_path):
+    """Check that several photos are decided by the product thresholds and one photo by the single-photo ones."""
     from craftvision.predictor import load_predictor
 
-    m = onnx.load(str(tiny_model))
-    meta = json.loads(m.metadata_props[0].value)
-    del meta["product_decision"]
-    m.metadata_props[0].value = json.dumps(meta)
-    path = tmp_path / "single-only.onnx"
-    onnx.save(m, str(path))
-    p = load_predictor(path, verify_checksum=False)
+    def change(meta):
+        cal = meta["calibration"]
+        cal["decision"].update(accept_min_probability=1.01, not_a_craft_min_probability=1.01)  # never accept
+        cal["product_decision"].update(accept_min_probability=0.0, not_a_craft_min_probability=1.01)  # always accept
+
+    p = load_predictor(_with_metadata(tiny_model, tmp_path, "rules.onnx", change), verify_checksum=False)
     files = sorted((synthetic_data / "carpet").iterdir())[:2]
-    with pytest.raises(ModelFileError, match=r"no decision thresholds fitted for products of several photos: run `craftvision calibrate"):
-        p.predict_product(files)
+    product = p.predict_product(files)
+    assert product.decision == "accept" and product.decision_rule == "product"
+    assert [ph.decision for ph in product.photos] == ["review", "review"]
     one = p.predict_product(files[:1])
-    assert one.decision_rule == "single_photo" and one.decision == p.predict(files[0]).decision
+    assert one.decision_rule == "single_photo" and one.decision == "review" == p.predict(files[0]).decision
     with pytest.raises(ImageError, match=r"needs at least one photo; got none"):
         p.predict_product([])

@@ -21,9 +21,7 @@ SERVING = ["craftvision.errors", "craftvision.images", "craftvision.preprocess",
 
 #: Sizes known to be over the limit on this branch, fixed on another one; strict, so a fix shows up as a failure
 #: that asks for the entry to go.
-KNOWN_OVER = {
-    "craftvision/training/card.py:write_model_card": "rewritten by the model-metadata work (issue #15)",
-}
+KNOWN_OVER: dict[str, str] = {}
 
 
 def _modules() -> dict[str, Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,7 +49,9 @@ def test_run_folder_records(tiny_run):
     assert record["code_version"] and record["git_revision"]
     split = json.loads((tiny_run / "split.json").read_text())
     assert set(split["class_names"]) == {"carpet", "pottery", "stone", "zellige"}
-    assert not set(split["val_files"]) & set(split["train_files"])
+    paths = {part: {s["path"] for s in split[f"{part}_samples"]} for part in ("train", "val")}
+    assert paths["train"] and paths["val"] and not paths["train"] & paths["val"]
+    assert all(s["label"] == Path(s["path"]).parent.name for s in split["train_samples"] + split["val_samples"])
 
 
 def test_checkpoint_is_weights_only_and_ordered(tiny_run):

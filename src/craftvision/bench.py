@@ -106,9 +106,9 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     large = [make_large_jpeg(work / f"phone_{i}.jpg", seed=i) for i in range(n_large)]
     val, names = [], None
     if val_split and Path(val_split).exists():
-        from .training.evaluate import load_split
+        from .splitfile import read_split
 
-        _, val, names = load_split(val_split)
+        _, val, names = read_split(val_split)
     results = {"machine": {"cpus": os.cpu_count(), "threads": threads, "python": sys.version.split()[0],
                            "torch": torch.__version__},
                "photos": {"real": len(photos), "large_12mp": len(large), "large_size": "4000x3000"}, "contenders": {}}
@@ -144,10 +144,9 @@ def _accuracy_models(model, fp32, int8_path: Path, work: Path, calib, val):
     validation photos too, so accuracy comes from the validation run's model (same recipe and
     architecture) and its own INT8 quantisation; speed comes from the shipped files.
     """
-    data_meta = fp32.metadata.get("data", {})
-    if not data_meta.get("validation_in_training"):
+    if not fp32.metadata.training.refit_on_all_photos:
         return Path(model), int8_path, val
-    holdout = Path(model).parent / "validation" / data_meta.get("holdout_model", "")
+    holdout = Path(model).parent / "validation" / str(fp32.metadata.holdout_model)
     if not holdout.is_file():
         return Path(model), int8_path, []  # no honest accuracy available
     return holdout, quantize_int8(holdout, work / "holdout-int8.onnx", calib, fp32.spec), val

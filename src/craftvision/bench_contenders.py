@@ -142,7 +142,7 @@ def _torch_model(ctx: BenchContext):
         from .training.checkpoint import load_checkpoint, model_from_checkpoint
 
         return model_from_checkpoint(load_checkpoint(ctx.checkpoint))
-    return create_model(ctx.fp32.metadata["backbone"], len(ctx.fp32.class_names), pretrained=True).eval()
+    return create_model(ctx.fp32.metadata.backbone, len(ctx.fp32.class_names), pretrained=True).eval()
 
 
 def peer_contender(ctx: BenchContext) -> dict:
@@ -184,7 +184,7 @@ def torch_contender(ctx: BenchContext) -> dict:
     fp32 = ctx.fp32
     _rss_peak_reset()
     t0 = time.perf_counter()
-    m = ExportWrapper(_torch_model(ctx), fp32.metadata["temperature"]).eval()
+    m = ExportWrapper(_torch_model(ctx), fp32.metadata.calibration.temperature).eval()
     load = time.perf_counter() - t0
 
     def one(p):

@@ -20,7 +20,8 @@ from PIL import Image
 from .data import file_sha256
 from .errors import CraftvisionError, ImageError, ModelFileError
 from .images import load_image
-from .preprocess import PreprocessSpec, preprocess_image
+from .metadata import DecisionRule, ModelMetadata
+from .preprocess import preprocess_image
 from .results import (NOT_A_CRAFT, CategoryScore, Prediction, ProductPrediction, craft_view, decide,
                       fuse_probabilities)
 from .taxonomy import Taxonomy, load_taxonomy
@@ -28,8 +29,6 @@ from .taxonomy import Taxonomy, load_taxonomy
 __all__ = ["NOT_A_CRAFT", "CategoryScore", "Prediction", "ProductPrediction", "Predictor", "craft_view",
            "decide", "default_model_path", "fuse_probabilities", "load_predictor"]
 
-REQUIRED_METADATA = ("format", "class_names", "preprocess", "backbone", "craftvision_version",
-                     "taxonomy_version", "temperature", "decision")
 
 
 def default_model_path() -> Path:
@@ -75,18 +74,18 @@ class Predictor:
             raise ModelFileError(
                 f"The model file '{self.path}' has no craftvision metadata: export it with `craftvision export`."
             )
-        meta = json.loads(raw)
-        missing = [k for k in REQUIRED_METADATA if k not in meta]
-        if missing:
-            raise ModelFileError(f"The model file '{self.path}' lacks metadata {missing}: re-export it.")
-        self.metadata = meta
-        self.class_names: list[str] = list(meta["class_names"])
-        self.spec = PreprocessSpec.from_dict(meta["preprocess"])
-        self.decision_rule: dict = meta["decision"]
-        # fitted for fused products of several photos; None until `craftvision calibrate` fits them
-        self.product_decision_rule: dict | None = meta.get("product_decision")
+        try:
+            doc = json.loads(raw)
+        except ValueError as exc:
+            raise ModelFileError(f"The model file '{self.path}' has unreadable craftvision metadata ({exc}): re-export it.") from None
+        self.metadata: ModelMetadata = ModelMetadata.from_dict(doc, f"The model file '{self.path}' metadata")
+        self.class_names: list[str] = list(self.metadata.class_names)
+        self.spec = self.metadata.preprocess
+        self.decision_rule: DecisionRule = self.metadata.calibration.decision
+        # fitted on fused validation products of several photos (see `predict_product`)
+        self.product_decision_rule: DecisionRule = self.metadata.calibration.product_decision
         self.sha256 = digest
-        self.version = f"{meta['backbone']}@{digest[:12]}"
+        self.version = f"{self.metadata.backbone}@{digest[:12]}"
         self.taxonomy = taxonomy or load_taxonomy()
         unknown = [c for c in self.class_names if c not in self.taxonomy.categories]
         if unknown:
@@ -134,12 +133,11 @@ class Predictor:
 
         The photos' calibrated probabilities are fused by averaging their log-probabilities
         (`fuse_probabilities`). Fusing sharpens agreeing evidence, so the single-photo thresholds
-        do not describe a fused prediction: with two or more photos the decision uses the
-        model file's product thresholds (``product_decision``, fitted on fused validation
-        products by `craftvision calibrate` or the recipe). A model file without them is refused
-        for several photos with a `ModelFileError` that says how to fit them, rather than silently
-        reusing thresholds fitted for something else. One photo is a single-photo prediction and
-        uses the single-photo rule (``decision_rule == "single_photo"``).
+        do not describe a fused prediction: with two or more photos the decision uses the model
+        file's own product thresholds (``calibration.product_decision``, fitted on fused
+        validation products by `craftvision calibrate` or the recipe; a file exported without
+        calibration says "not fitted" there and holds conservative defaults). One photo is a
+        single-photo prediction and uses the single-photo rule (``decision_rule == "single_photo"``).
 
         Args:
             sources: paths, bytes, file objects or PIL images of the same product.
@@ -149,16 +147,11 @@ class Predictor:
 
         Raises:
             ImageError: no photo was given, or one cannot be decoded (the message names it).
-            ModelFileError: several photos and a model file without product thresholds.
         """
         sources = list(sources)
         if not sources:
             raise ImageError("A product needs at least one photo; got none. Pass one or more photos of the same product.")
         rule = self.product_decision_rule if len(sources) > 1 else self.decision_rule
-        if rule is None:
-            raise ModelFileError(
-                f"The model file '{self.path}' has no decision thresholds fitted for products of several photos: "
-                f"run `craftvision calibrate {self.path} --split SPLIT.json` to fit them on validation products.")
         display = list(names) if names else [
             Path(s).name if isinstance(s, (str, os.PathLike)) else f"photo{i + 1}" for i, s in enumerate(sources)]
         x = np.stack([self.preprocess(self.load(s, n), n) for s, n in zip(sources, display)])
@@ -183,22 +176,23 @@ class Predictor:
         probs = self.run(x)[0]
         return [self._to_prediction(p, n, top_k, answers) for p, n in zip(probs, names)]
 
-    def iter_predict(self, paths: Iterable[str | Path], *, top_k: int = 3, batch_size: int = 16,
+    def iter_predict(self, paths: Iterable, *, top_k: int = 3, batch_size: int = 16,
                      workers: int | None = None, answers: dict | None = None) -> Iterator[Prediction | CraftvisionError]:
         """Stream predictions over many files in bounded memory, decoding in parallel threads.
 
         Yields a `Prediction` per readable file and the `ImageError` for each unreadable one, in
         input order. At most ``2 * batch_size`` decoded photos are held at any time, so 10,000
-        photos stream in the same memory as 32.
+        photos stream in the same memory as 32. Each item is a path (shown by its file name) or
+        a ``(path, display name)`` pair.
         """
         workers = workers or os.cpu_count() or 1
 
-        def prepare(path):
-            path = Path(path)
+        def prepare(item):
+            path, name = (Path(item[0]), item[1]) if isinstance(item, tuple) else (Path(item), Path(item).name)
             try:
-                return path.name, self.preprocess(self.load(path, path.name), path.name)
+                return name, self.preprocess(self.load(path, name), name)
             except ImageError as exc:
-                return path.name, exc
+                return name, exc
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             # Two batches in flight: the next batch decodes (threads, GIL released) while the model

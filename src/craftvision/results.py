@@ -127,20 +127,24 @@ def craft_view(probs: np.ndarray, class_names: Sequence[str]) -> tuple[np.ndarra
     return (craft / total if total > 0 else np.full_like(craft, 1 / len(craft))), names[:i] + names[i + 1:], p_nac
 
 
-def decide(probs: np.ndarray, class_names: Sequence[str], rule: dict) -> str:
+def decide(probs: np.ndarray, class_names: Sequence[str], rule) -> str:
     """accept / review / not_a_craft from calibrated probabilities and the model's fitted thresholds.
+
+    `rule` is a `metadata.DecisionRule` or a dict with the same two threshold keys.
 
     not_a_craft when P(not a craft) reaches its threshold; accept when the top craft category's
     (unconditional) probability reaches the accept threshold; review otherwise.
     """
     names = list(class_names)
     p = np.asarray(probs)
+    nac_t, accept_t = ((rule["not_a_craft_min_probability"], rule["accept_min_probability"]) if isinstance(rule, dict)
+                       else (rule.not_a_craft_min_probability, rule.accept_min_probability))
     if NOT_A_CRAFT in names:
         i = names.index(NOT_A_CRAFT)
-        if float(p[i]) >= rule["not_a_craft_min_probability"]:
+        if float(p[i]) >= nac_t:
             return "not_a_craft"
         p = np.delete(p, i)
-    if float(p.max()) >= rule["accept_min_probability"]:
+    if float(p.max()) >= accept_t:
         return "accept"
     return "review"
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import sys
 
 from ..errors import CraftvisionError
-from . import bench, data, hs, predict, review, serve, train
+from . import bench, data, hs, model, predict, review, serve, train
 from .common import Parser
 
 #: The command groups, in the order their sub-commands appear in ``craftvision --help``.
-GROUPS = (predict, train, hs, bench, data, serve, review)
+GROUPS = (predict, train, model, hs, bench, data, serve, review)
 
 
 def build_parser() -> Parser:

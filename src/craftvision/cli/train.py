@@ -1,4 +1,4 @@
-"""`craftvision train | recipe | export | evaluate | promote`: the model's way from photos to the shipped file."""
+"""`craftvision train | recipe | evaluate | promote`: the model's way from photos to the shipped file."""
 
 from __future__ import annotations
 
@@ -15,14 +15,6 @@ def register(sub) -> None:
     rc.add_argument("recipe", help="e.g. training/craftvision.yaml")
     rc.add_argument("--no-progress", action="store_true")
     rc.set_defaults(func=cmd_recipe)
-
-    ex = sub.add_parser("export", help="export a checkpoint to ONNX (with parity check)")
-    ex.add_argument("checkpoint")
-    ex.add_argument("--out", required=True)
-    ex.add_argument("--temperature", type=float, default=1.0)
-    ex.add_argument("--decision", help="JSON file with the decision thresholds")
-    ex.add_argument("--parity-images", nargs="*", help="photos for the parity check (default: the run's validation photos)")
-    ex.set_defaults(func=cmd_export)
 
     ev = sub.add_parser("evaluate", help="evaluate a model on a run's validation split and write the report")
     add_model(ev)
@@ -95,19 +87,6 @@ def cmd_recipe(args) -> int:
     report = run_recipe(args.recipe, show_progress=not args.no_progress)
     m = report["metrics"]
     print(f"shipped: top-1 {m['top1']:.3f}  macro-F1 {m['macro_f1']:.3f} on {report['val_photos']} validation photos")
-    return 0
-
-
-def cmd_export(args) -> int:
-    from ..files import read_json
-    from ..training.export import export_onnx
-
-    decision = read_json(args.decision, "decision thresholds file (--decision)") if args.decision else None
-    result = export_onnx(args.checkpoint, args.out, temperature=args.temperature, decision=decision,
-                         parity_images=[Path(p) for p in args.parity_images] if args.parity_images else None)
-    print(f"exported {result['path']}")
-    print(f"parity: max |p_torch - p_onnxruntime| = {result['parity_max_abs_diff']:.2e} on {result['parity_inputs']} real inputs (limit 1e-4)")
-    print(f"sha256: {result['sha256']}")
     return 0
 
 

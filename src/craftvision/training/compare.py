@@ -87,7 +87,7 @@ def promote(new: str | Path, split_json: str | Path, current: str | Path = "mode
     if "## Promotion history" not in text:
         text += "\n## Promotion history\n\n"
     card.write_text(text + entry, encoding="utf-8")
-    from .recipe import write_checksums
+    from .export import write_checksums
 
     write_checksums(current.parent)
     return {"promoted": True, "comparison": cmp, "sha256": digest, "message": f"promoted {new} -> {current} ({cmp['verdict']})"}

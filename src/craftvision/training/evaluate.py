@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from ..data import Sample
 from ..errors import ModelFileError
-from ..files import read_json
 from ..metrics import classification_summary, expected_calibration_error, fit_temperature, reliability_bins, softmax
-from ..predictor import NOT_A_CRAFT, decide, load_predictor
+from ..predictor import NOT_A_CRAFT, load_predictor
+from ..splitfile import read_split
+from .products import product_lines, product_report
+from .thresholds import decision_report, fit_thresholds  # noqa: F401  (public here too)
 
 #: ImageNet-1k class index -> our category, where ImageNet has a class for it.
 IMAGENET_TO_CATEGORY = {
@@ -35,17 +38,8 @@ IMAGENET_TO_CATEGORY = {
 
 
 def load_split(split_json: str | Path) -> tuple[list[Sample], list[Sample], list[str]]:
-    """Read the train and validation samples of a run's ``split.json``."""
-    doc = read_json(split_json, "split file")
-    names = doc["class_names"]
-
-    def label_of(path: str) -> str:
-        parent = Path(path).parent.name
-        return parent if parent in names else NOT_A_CRAFT
-
-    train = [Sample(Path(p), label_of(p), "") for p in doc["train_files"]]
-    val = [Sample(Path(p), label_of(p), "") for p in doc["val_files"]]
-    return train, val, names
+    """Read the train and validation samples of a run's ``split.json``, labels included (`read_split`)."""
+    return read_split(split_json)
 
 
 def onnx_outputs(model_path: str | Path, samples: list[Sample], batch_size: int = 16) -> dict:
@@ -62,62 +56,6 @@ def onnx_outputs(model_path: str | Path, samples: list[Sample], batch_size: int 
         logits.append(z)
     return {"logits": np.concatenate(logits), "probs": np.concatenate(probs), "predictor": predictor,
             "seconds_per_image": float(np.mean(seconds))}
-
-
-def fit_thresholds(probs: np.ndarray, y: np.ndarray, class_names: list[str], accept_precision: float = 0.98,
-                   noncraft_caught: float = 0.90, craft_to_nac_max: float = 0.02) -> dict:
-    """Choose the decision thresholds on validation for the stated targets.
-
-    not_a_craft: the lowest threshold on P(not a craft) that sends at most `craft_to_nac_max` of
-    craft photos to not_a_craft. accept: the lowest threshold on the top craft probability at
-    which (i) accepted photos are correct at least `accept_precision` of the time and (ii) at
-    most 1 - `noncraft_caught` of non-craft photos are accepted. Everything else is review.
-    """
-    nac = class_names.index(NOT_A_CRAFT) if NOT_A_CRAFT in class_names else None
-    craft_cols = [i for i in range(len(class_names)) if i != nac]
-    top = np.array(craft_cols)[probs[:, craft_cols].argmax(1)]  # best craft category
-    conf = probs[:, craft_cols].max(1)
-    p_nac = probs[:, nac] if nac is not None else np.zeros(len(y))
-    is_craft = (y != nac) if nac is not None else np.ones_like(y, dtype=bool)
-    grid = np.round(np.arange(0.05, 1.0, 0.01), 2)
-    nac_t = 1.0
-    if nac is not None:
-        for t in grid:  # lowest threshold that sends at most craft_to_nac_max of craft photos to not_a_craft
-            if float((p_nac[is_craft] >= t).mean()) <= craft_to_nac_max:
-                nac_t = float(t)
-                break
-    accept_t = 1.0
-    for t in grid:
-        acc_mask = (conf >= t) & (p_nac < nac_t)
-        if acc_mask.sum() == 0:
-            continue
-        precision = float((top[acc_mask] == y[acc_mask]).mean())
-        nc_accepted = float(acc_mask[~is_craft].mean()) if (~is_craft).any() else 0.0
-        if precision >= accept_precision and nc_accepted <= 1 - noncraft_caught:
-            accept_t = float(t)
-            break
-    return {"accept_min_probability": accept_t, "not_a_craft_min_probability": nac_t,
-            "method": "not_a_craft class trained on non-craft photos; thresholds on calibrated P(not a craft) and top craft probability",
-            "targets": {"accept_precision": accept_precision, "noncraft_caught": noncraft_caught,
-                        "craft_to_not_a_craft_max": craft_to_nac_max}}
-
-
-def decision_report(probs: np.ndarray, y: np.ndarray, class_names: list[str], rule: dict) -> dict:
-    """Decision rates on crafts and non-crafts, and what each decision costs."""
-    nac = class_names.index(NOT_A_CRAFT) if NOT_A_CRAFT in class_names else -1
-    decisions = np.array([decide(p, class_names, rule) for p in probs])
-    craft_cols = [i for i in range(len(class_names)) if i != nac]
-    top = np.array(craft_cols)[probs[:, craft_cols].argmax(1)]
-    craft = y != nac
-    out = {}
-    for name, mask in (("craft", craft), ("not_a_craft", ~craft)):
-        n = int(mask.sum())
-        out[name] = {"n": n, **{d: (float((decisions[mask] == d).mean()) if n else 0.0) for d in ("accept", "review", "not_a_craft")}}
-    accepted = decisions == "accept"
-    out["accept_precision"] = float((top[accepted] == y[accepted]).mean()) if accepted.any() else None
-    out["noncraft_caught"] = float((decisions[~craft] != "accept").mean()) if (~craft).any() else None
-    out["craft_sent_to_not_a_craft"] = out["craft"]["not_a_craft"]
-    return out
 
 
 def _plots(out_dir: Path, summary: dict, bins_before: list, bins_after: list) -> None:
@@ -236,12 +174,13 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
     y = np.array([index[s.label] for s in val])
     probs, logits = res["probs"], res["logits"]
     summary = classification_summary(probs, y, names)
-    data_meta = predictor.metadata.get("data", {})
+    meta = predictor.metadata
     report = {
         "model": str(model_path),
         "model_version": predictor.version,
-        "validation_in_training": bool(data_meta.get("validation_in_training")),
+        "validation_in_training": meta.training.refit_on_all_photos,
         "split": str(split_json),
+        "split_notes": json.loads(Path(split_json).read_text())["notes"],
         "val_photos": len(val),
         "metrics": {k: summary[k] for k in ("top1", "top3", "macro_f1", "ece")},
         "craft_only": {k: v for k, v in craft_only(probs, y, names).items() if k in ("n", "top1", "top3", "macro_f1")},
@@ -249,17 +188,19 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
         "confusion_matrix": summary["confusion_matrix"],
         "class_names": names,
         "calibration": {
-            "temperature": predictor.metadata["temperature"],
+            "temperature": meta.calibration.temperature,
             "ece_before": expected_calibration_error(softmax(logits), y),
             "ece_after": expected_calibration_error(probs, y),
         },
         "decisions": decision_report(probs, y, names, predictor.decision_rule),
-        "thresholds": predictor.decision_rule,
+        "thresholds": asdict(predictor.decision_rule),
+        "product_thresholds": asdict(predictor.product_decision_rule),
+        "products": product_report(probs, y, val, names, predictor.decision_rule, predictor.product_decision_rule),
         "seconds_per_image": res["seconds_per_image"],
     }
     _plots(out_dir, summary, reliability_bins(softmax(logits), y), reliability_bins(probs, y))
     if baselines:
-        backbone = predictor.metadata["backbone"]
+        backbone = meta.backbone
         lr = baseline_logistic(backbone, train, val, names, cache_dir)
         inet = baseline_imagenet(backbone, val, names)
         report["baselines"] = {
@@ -314,6 +255,7 @@ def render_markdown(r: dict) -> str:
     lines += ["", f"Precision of accept: {ap:.1%}" if ap is not None else "No photo accepted.",
               f"Non-craft photos caught (review or not_a_craft): {d['noncraft_caught']:.1%}" if d["noncraft_caught"] is not None else "",
               f"Craft photos sent to not_a_craft: {d['craft_sent_to_not_a_craft']:.1%}", "",
+              *product_lines(r.get("products", {}), r.get("product_thresholds")),
               "## Per class", "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for name, pc in r["per_class"].items():
         lines.append(f"| {name} | {pc['precision']:.2f} | {pc['recall']:.2f} | {pc['f1']:.2f} | {int(pc['support'])} |")

@@ -13,10 +13,12 @@ from .. import __version__
 from ..data import file_sha256
 from ..errors import ModelFileError
 from ..images import load_image
+from ..metadata import MODEL_FORMAT, Calibration, HeldOutMetrics, ModelMetadata
 from ..preprocess import PreprocessSpec, preprocess_image
-from .config import config_summary
-from .models import ExportWrapper
+from ..splitfile import read_split
 from .checkpoint import load_checkpoint, model_from_checkpoint
+from .models import ExportWrapper
+from .provenance import training_record
 
 METADATA_KEY = "craftvision"
 OUTPUT_NAMES = ["probabilities", "logits", "embedding", "class_maps"]
@@ -38,45 +40,34 @@ def _export_graph(wrapper: torch.nn.Module, example: torch.Tensor, path: Path) -
     )
 
 
-def build_metadata(ckpt: dict, temperature: float, decision: dict | None, extra: dict | None,
-                   product_decision: dict | None = None) -> dict:
-    """The JSON stored in the ONNX ``metadata_props`` under the key ``craftvision``."""
+DATA_SOURCE = "../shared/data/crafts and ../shared/data/noncraft (not redistributed)"
+
+
+def build_metadata(ckpt: dict, checkpoint: str | Path, calibration: Calibration | None = None,
+                   held_out: HeldOutMetrics | None = None, holdout_model: str | None = None) -> ModelMetadata:
+    """The metadata stored in the ONNX ``metadata_props`` under the key ``craftvision``.
+
+    Without `calibration` the file says explicitly that it was not calibrated (T = 1, default
+    thresholds, ``fitted_on: "not fitted"``); without `held_out` it says it was never measured.
+    """
     from ..taxonomy import load_taxonomy
 
-    meta = {
-        "format": "craftvision-model/1",
-        "class_names": list(ckpt["class_names"]),
-        "preprocess": ckpt["preprocess"],
-        "backbone": ckpt["backbone"],
-        "craftvision_version": __version__,
-        "taxonomy_version": load_taxonomy().version,
-        "temperature": float(temperature),
-        "decision": decision or default_decision(),
-        "product_decision": product_decision or default_decision(),
-        "training": {
-            "metrics": ckpt.get("metrics", {}),
-            "config": config_summary(ckpt.get("config", {})),
-            "run": ckpt.get("run", {}),
-        },
-        "outputs": OUTPUT_NAMES,
-    }
-    meta.update(extra or {})
-    return meta
+    return ModelMetadata(
+        format=MODEL_FORMAT, class_names=list(ckpt["class_names"]), preprocess=PreprocessSpec.from_dict(ckpt["preprocess"]),
+        backbone=ckpt["backbone"], craftvision_version=__version__, taxonomy_version=load_taxonomy().version,
+        outputs=list(OUTPUT_NAMES), calibration=calibration or Calibration.not_fitted(),
+        training=training_record(ckpt, checkpoint), held_out=held_out, holdout_model=holdout_model, data_source=DATA_SOURCE)
 
 
-def default_decision() -> dict:
-    """Conservative thresholds for a model whose thresholds were not fitted (e.g. test models)."""
-    return {"accept_min_probability": 0.9, "not_a_craft_min_probability": 0.5, "method": "max-probability (defaults)"}
-
-
-def write_metadata(path: Path, meta: dict) -> None:
+def write_metadata(path: Path, meta: ModelMetadata) -> None:
+    """Replace the craftvision metadata of an ONNX file (atomically)."""
     import onnx
 
     model = onnx.load(str(path))
     del model.metadata_props[:]
     entry = model.metadata_props.add()
     entry.key = METADATA_KEY
-    entry.value = json.dumps(meta, sort_keys=True)
+    entry.value = json.dumps(meta.to_dict(), sort_keys=True)
     model.producer_name = "craftvision"
     model.producer_version = __version__
     tmp = path.with_suffix(".tmp.onnx")
@@ -106,10 +97,16 @@ def parity_inputs(spec: PreprocessSpec, image_paths: list[Path] | None, n: int =
     return np.stack(arrays)
 
 
-def export_onnx(checkpoint: str | Path, out: str | Path, temperature: float = 1.0, decision: dict | None = None,
-                parity_images: list[Path] | None = None, extra_metadata: dict | None = None,
-                product_decision: dict | None = None) -> dict:
+def export_onnx(checkpoint: str | Path, out: str | Path, calibration: Calibration | None = None,
+                parity_images: list[Path] | None = None, held_out: HeldOutMetrics | None = None,
+                holdout_model: str | None = None) -> dict:
     """Export a checkpoint to ONNX, stamp its metadata, check parity and write its SHA-256.
+
+    Args:
+        calibration: temperature and thresholds (baked into the graph and the metadata); None
+            exports an explicitly uncalibrated model (T = 1, default thresholds marked "not fitted").
+        held_out: the held-out figures of the validation run (None: never measured).
+        holdout_model: for a refit on all photos, the file name of its validation-run model.
 
     Returns:
         ``{"path", "parity_max_abs_diff", "sha256", "parity_inputs"}``.
@@ -120,17 +117,18 @@ def export_onnx(checkpoint: str | Path, out: str | Path, temperature: float = 1.
     ckpt = load_checkpoint(checkpoint)
     model = model_from_checkpoint(ckpt)
     spec = PreprocessSpec.from_dict(ckpt["preprocess"])
-    wrapper = ExportWrapper(model, temperature).eval()
+    meta = build_metadata(ckpt, checkpoint, calibration, held_out, holdout_model)
+    wrapper = ExportWrapper(model, meta.calibration.temperature).eval()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if parity_images is None:
         split = Path(checkpoint).parent / "split.json"
         if split.exists():
-            parity_images = [Path(p) for p in json.loads(split.read_text()).get("val_files", [])][:8]
+            parity_images = [s.path for s in read_split(split)[1]][:8]
     inputs = parity_inputs(spec, parity_images)
     tmp = out.with_suffix(".partial.onnx")
     _export_graph(wrapper, torch.from_numpy(inputs[:1]), tmp)
-    write_metadata(tmp, build_metadata(ckpt, temperature, decision, extra_metadata, product_decision))
+    write_metadata(tmp, meta)
     diff = parity_check(wrapper, tmp, inputs)
     if diff > PARITY_TOLERANCE:
         tmp.unlink(missing_ok=True)
@@ -141,3 +139,15 @@ def export_onnx(checkpoint: str | Path, out: str | Path, temperature: float = 1.
     digest = file_sha256(out)
     Path(str(out) + ".sha256").write_text(f"{digest}  {out.name}\n")
     return {"path": str(out), "parity_max_abs_diff": diff, "sha256": digest, "parity_inputs": len(inputs)}
+
+
+def write_checksums(folder: str | Path) -> Path:
+    """SHA256SUMS of the shipped files in `folder` (models and reports)."""
+    folder = Path(folder)
+    lines = []
+    for f in sorted(folder.rglob("*")):
+        if f.is_file() and f.name != "SHA256SUMS" and not f.name.endswith(".sha256"):
+            lines.append(f"{file_sha256(f)}  {f.relative_to(folder)}")
+    out = folder / "SHA256SUMS"
+    out.write_text("\n".join(lines) + "\n")
+    return out

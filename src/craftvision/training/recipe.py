@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
-
-from ..data import file_sha256
-from ..metrics import fit_temperature, softmax
+from ..predictor import load_predictor
+from .calibrate import fit_calibration, model_logits
 from .config import RunConfig, load_config
-from .evaluate import evaluate_model, fit_thresholds, load_split, onnx_outputs
-from .export import export_onnx
+from .evaluate import evaluate_model, load_split
+from .export import export_onnx, write_checksums  # noqa: F401  (re-exported: `recipe.write_checksums` is public)
 from .train import train
 
 
@@ -26,15 +25,20 @@ def load_recipe(path: str | Path) -> RunConfig:
 
 
 def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
-    """Run the whole recipe; returns the evaluation report."""
+    """Run the whole recipe; returns the evaluation report.
+
+    The validation run's model is calibrated on its validation photos (temperature, single-photo
+    and fused-product thresholds, `fit_calibration`) and exported with its held-out figures; a
+    refit on all photos ships with that same calibration and those same held-out figures, never
+    figures of its own on photos it trained on.
+    """
     cfg = load_recipe(path)
     out = cfg.output
     best = Path(train(cfg, show_progress=show_progress)["checkpoint"])
     split_json = Path(cfg.out_dir) / "split.json"
-    temperature, rule, data_meta = _calibrate(cfg, best, split_json)
     holdout = Path(out.holdout_model_out if out.refit_all else out.model_out)
-    exported = export_onnx(best, holdout, temperature=temperature, decision=rule,
-                           extra_metadata={"data": {**data_meta, "validation_in_training": False}})
+    calibration, held_out = _calibrate(cfg, best, split_json, holdout.name)
+    exported = export_onnx(best, holdout, calibration=calibration, held_out=held_out)
     print(f"parity: max |p_torch - p_onnxruntime| = {exported['parity_max_abs_diff']:.2e}")
     report = evaluate_model(holdout, split_json, out.report_dir, baselines=out.baselines)
     report["recipe"] = {"config": cfg.to_dict(), "parity_max_abs_diff": exported["parity_max_abs_diff"]}
@@ -42,10 +46,7 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
     if out.refit_all:
         refit_cfg = cfg.replace(out_dir=str(Path(cfg.out_dir) / "refit"))
         refit = Path(train(refit_cfg, use_all=True, show_progress=show_progress)["checkpoint"])
-        shipped = export_onnx(refit, model_out, temperature=temperature, decision=rule,
-                              extra_metadata={"data": {**data_meta, "train_photos": data_meta["train_photos"]
-                                                       + data_meta["val_photos"], "validation_in_training": True,
-                                                       "holdout_model": holdout.name}})
+        shipped = export_onnx(refit, model_out, calibration=calibration, held_out=held_out, holdout_model=holdout.name)
         shutil.copyfile(refit, model_out.with_suffix(".pt"))  # torch weights of the same model (benchmarks, warm starts)
         report["shipped"] = {"model": str(model_out), "sha256": shipped["sha256"], "refit_on_all_photos": True,
                              "parity_max_abs_diff": shipped["parity_max_abs_diff"],
@@ -57,35 +58,19 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
     (Path(out.report_dir) / "report.json").write_text(json.dumps(report, indent=2))
     from .card import write_model_card
 
-    write_model_card(out.card, report, json.loads(split_json.read_text()))
+    shipped_model = load_predictor(model_out)
+    write_model_card(out.card, report, shipped_model.metadata,
+                     load_predictor(holdout).metadata if out.refit_all else None, shipped_model.version)
     write_checksums(model_out.parent)
     return report
 
 
-def _calibrate(cfg: RunConfig, best: Path, split_json: Path) -> tuple[float, dict, dict]:
-    """Temperature and decision thresholds fitted on the validation photos through the ONNX path itself."""
-    train_samples, val, names = load_split(split_json)
+def _calibrate(cfg: RunConfig, best: Path, split_json: Path, model_name: str):
+    """Calibration and held-out figures of the validation run, fitted through the ONNX path itself."""
+    _, val, names = load_split(split_json)
     raw = Path(cfg.out_dir) / "uncalibrated.onnx"
     export_onnx(best, raw)
-    out = onnx_outputs(raw, val)
-    index = {c: i for i, c in enumerate(names)}
-    y = np.array([index[s.label] for s in val])
-    temperature = fit_temperature(out["logits"], y)
-    c = cfg.calibration
-    rule = fit_thresholds(softmax(out["logits"], temperature), y, names, c.accept_precision, c.noncraft_caught,
-                          c.craft_to_not_a_craft_max)
-    data_meta = {"source": "../shared/data/crafts and ../shared/data/noncraft (not redistributed)",
-                 "train_photos": len(train_samples), "val_photos": len(val)}
-    return temperature, rule, data_meta
-
-
-def write_checksums(folder: str | Path) -> Path:
-    """SHA256SUMS of the shipped files in `folder` (models and reports)."""
-    folder = Path(folder)
-    lines = []
-    for f in sorted(folder.rglob("*")):
-        if f.is_file() and f.name != "SHA256SUMS" and not f.name.endswith(".sha256"):
-            lines.append(f"{file_sha256(f)}  {f.relative_to(folder)}")
-    out = folder / "SHA256SUMS"
-    out.write_text("\n".join(lines) + "\n")
-    return out
+    logits = model_logits(raw, load_predictor(raw).spec, val)
+    calibration, held_out, _ = fit_calibration(logits, val, names, f"{Path(cfg.output.report_dir) / 'split.json'} "
+                                               f"({model_name})", asdict(cfg.calibration))
+    return calibration, held_out

@@ -23,6 +23,7 @@ from .. import __version__
 from ..data import Sample, Split, difference_hash, file_sha256, random_split, scan_image_folder, split_by_source
 from ..errors import DatasetError, ImageError
 from ..images import load_image
+from ..splitfile import write_split
 from .checkpoint import save_checkpoint
 from .config import RunConfig
 
@@ -135,11 +136,9 @@ class RunFolder:
             (self.path / "config.json").write_text(json.dumps(self.cfg.to_dict(), indent=2))
 
     def write_split(self) -> None:
+        """``split.json``: each photo's path, label and source group (`splitfile.write_split`)."""
         if self.writer:
-            s = self.split_
-            (self.path / "split.json").write_text(json.dumps(
-                {**s.summary(), "class_names": self.class_names,
-                 "val_files": [str(x.path) for x in s.val], "train_files": [str(x.path) for x in s.train]}, indent=1))
+            write_split(self.path / "split.json", self.split_, self.class_names)
 
     def log(self, *rows: dict) -> None:
         if self.writer:
