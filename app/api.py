@@ -15,6 +15,7 @@ from gradio import FileData
 from gradio.utils import get_upload_folder
 
 from .core import CraftApp, public
+from .destination import with_destination
 from .errors import AppMessage, guarded
 from .i18n import lang_of
 
@@ -63,9 +64,9 @@ def register_api(core: CraftApp) -> None:
 
     @guarded
     def submit(photos: list[FileData], category: str, answers: str = "{}", description: str = "", contact: str = "",
-               lang: str = "fr") -> str:
-        """Send the photos of one product for a customs check (one model pass per photo); returns the reference."""
-        analysis = core.analyse(_uploaded(photos), lang_of(lang))
+               lang: str = "fr", destination: str = "") -> str:
+        """Send one product's photos for a customs check (one model pass per photo), with its destination; returns the reference."""
+        analysis = with_destination(core.analyse(_uploaded(photos), lang_of(lang)), destination, lang_of(lang))
         return core.submit(analysis, category, _answers(answers), description, contact, lang_of(lang))
 
     @guarded

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from .core import CraftApp
+from .destination import destination_widgets, wire_artisan_destination, with_destination
 from .errors import AppMessage, guarded
 from .i18n import lang_of, t
 from .render import render_product, render_status, render_suggestion
@@ -51,6 +52,7 @@ def build_artisan_tab(core: CraftApp, lang: gr.Radio, labels: list) -> None:
                (w.contact, _label(gr.Textbox, "contact")), (w.send_btn, _value(gr.Button, "send"))]
     _wire_analysis(core, w, lang)
     _wire_questions(core, w, lang)
+    wire_artisan_destination(core, w, lang, labels)
 
 
 def _widgets(core: CraftApp) -> SimpleNamespace:
@@ -69,6 +71,7 @@ def _widgets(core: CraftApp) -> SimpleNamespace:
         w.restart_btn = gr.Button(t("restart", "fr"), size="sm", elem_id="restart")
     w.declaration = gr.Textbox(label=t("declaration", "fr"), lines=3, buttons=["copy"], interactive=False, visible=False,
                                elem_id="declaration")
+    w.destination = destination_widgets()  # the destination step, after the declaration line
     w.description = gr.Textbox(label=t("description", "fr"), lines=2, max_length=2000, elem_id="description")
     w.contact = gr.Textbox(label=t("contact", "fr"), max_length=200, elem_id="contact")
     w.send_btn = gr.Button(t("send", "fr"), variant="primary", elem_id="send")
@@ -91,11 +94,11 @@ def _wire_analysis(core: CraftApp, w: SimpleNamespace, lang: gr.Radio) -> None:
         event(do_analyse, [w.files, lang], analyse_out, api_visibility="private", show_progress="full")
 
     @guarded
-    def do_send(result, cat, given, desc, cont, lg):
-        ref = core.submit(result, cat, given, desc, cont, lg)
+    def do_send(result, cat, given, desc, cont, dest, lg):
+        ref = core.submit(with_destination(result, dest, lg), cat, given, desc, cont, lg)
         return f'<p dir="auto"><b>{t("sent", lg)}</b> <code class="cv-data">{ref}</code></p>'
 
-    w.send_btn.click(do_send, [w.analysis, w.category, w.answers, w.description, w.contact, lang], w.sent,
+    w.send_btn.click(do_send, [w.analysis, w.category, w.answers, w.description, w.contact, w.destination.radio, lang], w.sent,
                      api_visibility="private")
 
     def rerender(lg, result, cat, given):

@@ -13,7 +13,7 @@ TEXT = {
     "title": {"en": "Craft product to HS code", "fr": "Du produit artisanal au code SH", "ar": "من المنتج الحرفي إلى رمز النظام المنسق"},
     "intro": {
         "en": "Upload up to {n} photos of one product. You get its category, the HS 2022 heading and a few questions that narrow the code. The code is a suggestion that a customs reviewer can check.",
-        "fr": "Envoyez jusqu'à {n} photos d'un même produit. Vous obtenez sa catégorie, la position SH 2022 et quelques questions qui précisent le code. Le code est une suggestion qu'un agent de la douane peut vérifier.",
+        "fr": "Envoyez jusqu'à {n} photos d'un même produit. Vous obtenez sa catégorie, la position SH 2022 et quelques questions qui précisent le code. Le code est une suggestion qu'un agent de revue douanière peut vérifier.",
         "ar": "أرسل حتى {n} صور لمنتج واحد. ستحصل على فئته والبند في النظام المنسق 2022 وبعض الأسئلة التي تحدد الرمز. الرمز اقتراح يمكن أن يتحقق منه مراجع جمركي.",
     },
     "lang_label": {"en": "Language", "fr": "Langue", "ar": "اللغة"},
@@ -40,13 +40,13 @@ TEXT = {
     "send": {"en": "Send for a customs check", "fr": "Envoyer pour vérification douanière", "ar": "أرسل للتحقق الجمركي"},
     "sent": {"en": "Sent. Keep this reference to check your request: ", "fr": "Envoyé. Gardez cette référence pour suivre votre demande : ", "ar": "تم الإرسال. احتفظ بهذا المرجع لتتبع طلبك: "},
     "decision_accept": {"en": "Recognised with confidence", "fr": "Reconnu avec confiance", "ar": "تم التعرف عليه بثقة"},
-    "decision_review": {"en": "Uncertain: a customs reviewer will check it", "fr": "Incertain : un agent de la douane va vérifier", "ar": "غير مؤكد: سيتحقق منه مراجع جمركي"},
+    "decision_review": {"en": "Uncertain: a customs reviewer will check it", "fr": "Incertain : un agent de revue douanière va le vérifier", "ar": "غير مؤكد: سيتحقق منه مراجع جمركي"},
     "decision_not_a_craft": {"en": "This does not look like a craft product", "fr": "Ceci ne ressemble pas à un produit artisanal", "ar": "لا يبدو هذا منتجا حرفيا"},
     "headings": {"en": "HS 2022 heading(s)", "fr": "Position(s) SH 2022", "ar": "البنود في النظام المنسق 2022"},
     "candidates": {"en": "Possible subheadings", "fr": "Sous-positions possibles", "ar": "البنود الفرعية الممكنة"},
     "suggested": {"en": "Suggested code", "fr": "Code suggéré", "ar": "الرمز المقترح"},
     "expert": {"en": "Ask an expert", "fr": "Demandez à un expert", "ar": "استشر خبيرا"},
-    "disclaimer": {"en": "This code is a suggestion, not a ruling; a customs reviewer can check it.", "fr": "Ce code est une suggestion, pas une décision ; un agent de la douane peut le vérifier.", "ar": "هذا الرمز اقتراح وليس قرارا؛ يمكن أن يتحقق منه مراجع جمركي."},
+    "disclaimer": {"en": "This code is a suggestion, not a ruling; a customs reviewer can check it.", "fr": "Ce code est une suggestion, pas une décision ; un agent de revue douanière peut le vérifier.", "ar": "هذا الرمز اقتراح وليس قرارا؛ يمكن أن يتحقق منه مراجع جمركي."},
     "hint_small": {"en": "The photo is small ({w} x {h} px): retake it closer or at a higher resolution.", "fr": "La photo est petite ({w} x {h} px) : reprenez-la de plus près ou en meilleure résolution.", "ar": "الصورة صغيرة ({w} x {h} بكسل): أعد التقاطها عن قرب أو بدقة أعلى."},
     "hint_dark": {"en": "The photo is dark: retake it in daylight.", "fr": "La photo est sombre : reprenez-la à la lumière du jour.", "ar": "الصورة مظلمة: أعد التقاطها في ضوء النهار."},
     "hint_bright": {"en": "The photo is over-exposed: avoid direct light.", "fr": "La photo est surexposée : évitez la lumière directe.", "ar": "الصورة شديدة الإضاءة: تجنب الضوء المباشر."},
@@ -55,10 +55,10 @@ TEXT = {
     # -- status tab
     "reference": {"en": "Reference", "fr": "Référence", "ar": "المرجع"},
     "check": {"en": "Check", "fr": "Vérifier", "ar": "تحقق"},
-    "state_pending": {"en": "Waiting for a customs reviewer", "fr": "En attente d'un agent de la douane", "ar": "في انتظار مراجع جمركي"},
-    "state_confirmed": {"en": "Checked by a customs reviewer: the suggested code was kept", "fr": "Vérifié par un agent de la douane : le code suggéré est retenu", "ar": "تحقق منه مراجع جمركي: تم الإبقاء على الرمز المقترح"},
-    "state_corrected": {"en": "Checked by a customs reviewer, who corrected it", "fr": "Vérifié et corrigé par un agent de la douane", "ar": "تحقق منه مراجع جمركي وصححه"},
-    "state_rejected": {"en": "Checked by a customs reviewer, who turned it down", "fr": "Vérifié et refusé par un agent de la douane", "ar": "تحقق منه مراجع جمركي ورفضه"},
+    "state_pending": {"en": "Waiting for a customs reviewer", "fr": "En attente d'un agent de revue douanière", "ar": "في انتظار مراجع جمركي"},
+    "state_confirmed": {"en": "Checked by a customs reviewer: the suggested code was kept", "fr": "Vérifié par un agent de revue douanière : le code suggéré est retenu", "ar": "تحقق منه مراجع جمركي: تم الإبقاء على الرمز المقترح"},
+    "state_corrected": {"en": "Checked by a customs reviewer, who corrected it", "fr": "Vérifié et corrigé par un agent de revue douanière", "ar": "تحقق منه مراجع جمركي وصححه"},
+    "state_rejected": {"en": "Checked by a customs reviewer, who turned it down", "fr": "Vérifié et refusé par un agent de revue douanière", "ar": "تحقق منه مراجع جمركي ورفضه"},
     "final_code": {"en": "Final code", "fr": "Code final", "ar": "الرمز النهائي"},
     "submitted_at": {"en": "Sent on", "fr": "Envoyé le", "ar": "أرسل في"},
     # -- review tab
@@ -114,11 +114,11 @@ TEXT = {
     "d_by": {"en": "by", "fr": "par", "ar": "بواسطة"},
     "d_status": {"en": "State", "fr": "État", "ar": "الحالة"},
     "no_open": {"en": "Open a submission first (click a row of the queue).", "fr": "Ouvrez d'abord une demande (cliquez sur une ligne).", "ar": "افتح طلبا أولا (انقر على سطر)."},
-    "action_confirm": {"en": "confirmed", "fr": "confirmée", "ar": "مؤكد"},
+    "action_confirm": {"en": "checked, code kept", "fr": "vérifiée, code retenu", "ar": "تم التحقق والإبقاء على الرمز"},
     "action_correct": {"en": "corrected", "fr": "corrigée", "ar": "مصحح"},
     "action_reject": {"en": "rejected", "fr": "rejetée", "ar": "مرفوض"},
     "status_pending": {"en": "pending", "fr": "en attente", "ar": "قيد الانتظار"},
-    "status_confirmed": {"en": "confirmed", "fr": "confirmée", "ar": "مؤكد"},
+    "status_confirmed": {"en": "checked, code kept", "fr": "vérifiée, code retenu", "ar": "تم التحقق والإبقاء على الرمز"},
     "status_corrected": {"en": "corrected", "fr": "corrigée", "ar": "مصحح"},
     "status_rejected": {"en": "rejected", "fr": "rejetée", "ar": "مرفوض"},
     # -- model tab
@@ -150,6 +150,11 @@ TEXT = {
     "error_title": {"en": "Error", "fr": "Erreur", "ar": "خطأ"},
     "detail": {"en": "Detail", "fr": "Détail", "ar": "تفاصيل"},
 }
+
+# The destination step, decision tree and product search keep their texts in their own module.
+from .texts_dest import DEST_TEXT  # noqa: E402
+
+TEXT.update(DEST_TEXT)
 
 
 def lang_of(lang: str | None) -> str:

@@ -80,7 +80,8 @@ def render_suggestion(s: dict, lang: str, taxonomy) -> str:
         out += [f"<li>{data(c['code'])} — {data(c['description'])}</li>" for c in s["candidates"]]
         out.append("</ul>")
     if s.get("note"):
-        out.append(f'<p class="cv-warn"><b>{t("expert", lang)}:</b> {html.escape(s["note"])}</p>')
+        lead = "" if s["note"].startswith(t("expert", lang)) else f'<b>{t("expert", lang)}:</b> '  # v2 notes open with it
+        out.append(f'<p class="cv-warn">{lead}{html.escape(s["note"])}</p>')
     out.append(f'<p class="cv-note">{t("disclaimer", lang)}</p></div>')
     return "".join(out)
 

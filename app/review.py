@@ -17,6 +17,7 @@ from craftvision.errors import CraftvisionError
 from craftvision.review import REJECT_REASONS
 
 from .core import CraftApp
+from .destination import review_destination_widgets, wire_review_destination
 from .errors import AppMessage, guarded
 from .i18n import lang_of, t
 from .render import queue_rows, render_detail
@@ -56,6 +57,7 @@ def build_review_tab(core: CraftApp, lang: gr.Radio, labels: list) -> None:
                 api_visibility="private")
     _wire_queue(core, w, lang)
     _wire_decisions(core, w, lang)
+    wire_review_destination(core, w, lang, labels)
 
 
 def _widgets(core: CraftApp) -> SimpleNamespace:
@@ -77,6 +79,7 @@ def _widgets(core: CraftApp) -> SimpleNamespace:
         w.table = gr.Dataframe(headers=[t(k, "fr") for k in QUEUE_COLUMNS], interactive=False, elem_id="queue", max_height=320)
         w.gallery = gr.Gallery(label=t("gallery", "fr"), columns=4, height=240, elem_id="gallery")
         w.detail = gr.HTML(elem_id="detail")
+        w.dest = review_destination_widgets()  # the destination step for the submission's category and code
         with gr.Row():
             w.fix_cat = gr.Dropdown(_fix_choices(core, "fr"), value="", label=t("fix_category", "fr"), elem_id="fix_cat")
             w.fix_code = gr.Textbox(label=t("fix_code", "fr"), elem_id="fix_code")

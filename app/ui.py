@@ -37,6 +37,9 @@ def _model_tab(core: CraftApp, lang, labels: list, demo) -> None:
 
     demo.load(view, lang, [card, confusion], api_visibility="private")
     lang.change(view, lang, [card, confusion], api_visibility="private")
+    from .tree import build_taxonomy_views
+
+    build_taxonomy_views(core, lang, labels, demo)  # product search and decision tree
 
 
 def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, max_photos: int = MAX_PHOTOS,
@@ -45,6 +48,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
     import gradio as gr
 
     from .api import register_api
+    from .api_dest import register_destination_api
     from .artisan import build_artisan_tab, build_status_tab
     from .review import build_review_tab
 
@@ -70,6 +74,7 @@ def build_app(predictor: Predictor, store: ReviewStore, taxonomy: Taxonomy, *, m
                     api_visibility="private", show_progress="hidden", queue=False)
         demo.load(None, None, lang, js=BROWSER_LANG_JS, api_visibility="private")
         register_api(core)
+        register_destination_api(core)  # /destination, /search, /paths
     demo.core = core
     return demo
 

@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ENDPOINTS = ("/predict", "/predict_product", "/suggest", "/submit", "/status", "/login", "/queue", "/submission",
-             "/decide", "/export")
+             "/decide", "/export", "/destination", "/search", "/paths")
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_full_loop_through_the_api(client, server, photos, monkeypatch):
     assert sum(passes) == 2  # two photos, each through the model once
     assert len(ref) >= 22  # 24 random bytes, URL-safe base64: at least 128 bits
     st = client.predict(ref, "fr", api_name="/status")
-    assert st["state"] == "pending" and st["state_text"] == "En attente d'un agent de la douane"
+    assert st["state"] == "pending" and st["state_text"] == "En attente d'un agent de revue douanière"
 
     token = client.predict("reviewer1", "a long password 123", "en", api_name="/login")
     queue = client.predict(token, "", "", "oldest", "en", api_name="/queue")
