@@ -28,9 +28,9 @@ def load_features(samples, names, backbone: str, size: int, views: int, cache: s
     from craftvision.training.config import load_config
     from craftvision.training.features import EmbeddingCache, model_key
     from craftvision.training.models import create_model
-    from craftvision.training.train import resolve_spec
+    from craftvision.training.models import resolve_spec
 
-    cfg = load_config(None, {"data": "../shared/data/crafts", "backbone": LITE0, "image_size": size})
+    cfg = load_config(None, {"data.folder": "../shared/data/crafts", "model.backbone": LITE0, "model.image_size": size})
     spec = resolve_spec(create_model(LITE0, len(names), True, None), cfg)
     model = create_model(backbone, len(names), True, None).eval()
     store = EmbeddingCache(cache, model_key(model, spec, backbone, views))
@@ -41,7 +41,7 @@ def load_features(samples, names, backbone: str, size: int, views: int, cache: s
 
 
 def fit_head(x_tr: np.ndarray, y_tr: np.ndarray, num_classes: int, c: float) -> tuple[np.ndarray, np.ndarray]:
-    from craftvision.training.headonly import fit_logistic_head
+    from craftvision.training.head import fit_logistic_head
 
     return fit_logistic_head(x_tr, y_tr, num_classes, c=c, seed=0)
 
@@ -71,6 +71,7 @@ APPROACHES = {
     "lite0 + lite1 288 concatenated, C 0.5, mirror": ([(LITE0, 288), ("tf_efficientnet_lite1", 288)], 0.5, 2, "mirror"),
     # lite1 cached with the eval crop only (one view, half the embedding time): heads trained on crops only
     "lite0 288, trained on crops only": ([(LITE0, 288)], 2.0, 1, "crop"),
+    "lite0 320, trained on crops only": ([(LITE0, 320)], 2.0, 1, "crop"),
     "lite1 288, trained on crops only": ([("tf_efficientnet_lite1", 288)], 2.0, 1, "crop"),
     "lite0 + lite1 288 concatenated, trained on crops only": ([(LITE0, 288), ("tf_efficientnet_lite1", 288)], 2.0, 1, "crop"),
     "lite0 + lite1 288 concatenated, trained on crops only, C 0.5": ([(LITE0, 288), ("tf_efficientnet_lite1", 288)], 0.5, 1, "crop"),

@@ -64,7 +64,7 @@ def main() -> None:
     from craftvision.training.config import load_config
     from craftvision.training.evaluate import load_split
     from craftvision.training.models import create_model
-    from craftvision.training.train import resolve_spec
+    from craftvision.training.models import resolve_spec
 
     torch.set_num_threads(2)
     _, val, names = load_split(args.split)
@@ -74,7 +74,7 @@ def main() -> None:
     for tag, (members, size, mirror) in VARIANTS.items():
         if args.only and tag not in args.only:
             continue
-        cfg = load_config(None, {"data": "../shared/data/crafts", "backbone": LITE0, "image_size": size})
+        cfg = load_config(None, {"data.folder": "../shared/data/crafts", "model.backbone": LITE0, "model.image_size": size})
         spec = resolve_spec(create_model(LITE0, len(names), True, None), cfg)
         model = _Side(members, len(names), mirror).eval()
         path = work / f"{len(sessions)}.onnx"

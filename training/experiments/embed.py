@@ -35,12 +35,12 @@ def main() -> None:
     from craftvision.training.features import embed_samples
     from craftvision.training.models import create_model
     from craftvision.training.config import load_config
-    from craftvision.training.train import resolve_spec
+    from craftvision.training.models import resolve_spec
 
     torch.set_num_threads(args.threads)
     train, val, names = load_split(args.split)
     samples = val if args.only == "val" else train + val
-    cfg = load_config(None, {"data": "../shared/data/crafts", "backbone": args.spec_backbone, "image_size": args.size})
+    cfg = load_config(None, {"data.folder": "../shared/data/crafts", "model.backbone": args.spec_backbone, "model.image_size": args.size})
     spec = resolve_spec(create_model(args.spec_backbone, len(names), True, None), cfg)
     model = create_model(args.backbone, len(names), True, None).eval()
     r0, t0, computed = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter(), 0

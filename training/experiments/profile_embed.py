@@ -34,11 +34,11 @@ def main() -> None:
     from craftvision.training.config import load_config
     from craftvision.training.features import embed_samples
     from craftvision.training.models import create_model
-    from craftvision.training.train import resolve_spec
+    from craftvision.training.models import resolve_spec
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    cfg = load_config(None, {"data": "../shared/data/crafts", "backbone": args.backbone, "image_size": args.size})
+    cfg = load_config(None, {"data.folder": "../shared/data/crafts", "model.backbone": args.backbone, "model.image_size": args.size})
     samples, names = scan_image_folder("../shared/data/crafts", {"not_a_craft": "../shared/data/noncraft"})
     samples = samples[:: max(1, len(samples) // args.n)][: args.n]
     model = create_model(args.backbone, len(names), True, None).eval()

@@ -62,7 +62,7 @@ def main() -> None:
     from craftvision.training.heldout import bootstrap_metrics
     from craftvision.training.memory import retain_freed_memory
     from craftvision.training.models import create_model
-    from craftvision.training.train import resolve_spec
+    from craftvision.training.models import resolve_spec
 
     torch.set_num_threads(2)
     retain_freed_memory()
@@ -71,7 +71,7 @@ def main() -> None:
     y_tr = np.array([index[s.label] for s in train])
     y_va = np.array([index[s.label] for s in val])
     model = create_model(LITE0, len(names), True, None).eval()
-    spec = resolve_spec(model, load_config(None, {"data": "../shared/data/crafts", "backbone": LITE0, "image_size": 288}))
+    spec = resolve_spec(model, load_config(None, {"data.folder": "../shared/data/crafts", "model.backbone": LITE0, "model.image_size": 288}))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     store = out / "extra_views.npz"
