@@ -283,8 +283,29 @@ def _untranslated(texts: list[str], lang: str) -> list[str]:
     return sorted(set(bad))
 
 
+def _settled_texts(page, quiet_ms: int = 800, timeout_s: float = 60.0) -> list[str]:
+    """The visible texts once no event has been running for `quiet_ms`: while one runs, Gradio shows its
+    own transient status line ("processing | 0.4s"), which is not the app's text, and chained events
+    (results, then the destination panel) can start it again right after a fixed wait."""
+    import time
+
+    def busy(texts):
+        return any(x.startswith("processing") for x in texts)
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        texts = page.evaluate(VISIBLE_TEXT_JS, None)
+        if not busy(texts):
+            page.wait_for_timeout(quiet_ms)
+            again = page.evaluate(VISIBLE_TEXT_JS, None)
+            if not busy(again):
+                return again
+        assert time.monotonic() < deadline, f"the page was still processing after {timeout_s:.0f} s"
+        page.wait_for_timeout(200)
+
+
 def _check_tab(page, tab: str, lang: str) -> None:
-    texts = page.evaluate(VISIBLE_TEXT_JS, None)
+    texts = _settled_texts(page)
     assert len(texts) > 5, (tab, texts)
     assert not _untranslated(texts, lang), (tab, lang, _untranslated(texts, lang))
     if lang == "ar":
