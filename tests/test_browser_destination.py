@@ -9,11 +9,9 @@ Screenshots in test-artifacts/ (dest-ar.png, dest-fr.png, review-dest-fr.png, mo
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from test_browser import (ARGS, ARTIFACTS, CHROMIUM, LEFT_TO_RIGHT_JS, REVIEWER, VISIBLE_TEXT_JS, _click_row, _guard,
-                          _login, _open, _page, _shot, _untranslated)
+from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
+from test_browser import LEFT_TO_RIGHT_JS, REVIEWER, VISIBLE_TEXT_JS, _click_row, _guard, _login, _open, _page, _shot, _untranslated
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -27,19 +25,6 @@ def app(tiny_model, tmp_path_factory):
     url, store, demo = start_app(tiny_model, tmp_path_factory.mktemp("destbrowser"), REVIEWER)
     yield url, store, demo
     demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def _pick(page, destination: str) -> None:
