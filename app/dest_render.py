@@ -1,9 +1,9 @@
-"""Pure HTML renderers of the destination step, the decision tree and the product search.
+"""Pure HTML renderers of the destination step, the decision tree and the product search (the one HTML
+rendering of that data; the CLI's text is `taxonomy.destinations.render_text`).
 
-The taxonomy package has its own `destinations.render_html`; the app renders the same data itself so
-that, like every other renderer of the app, it marks what is data (sources, dates, codes, HS
-descriptions) with ``.cv-data`` and isolates the Latin names inside Arabic text (HTSUS, EUR.1, CE...)
-so they read left to right inside a right-to-left paragraph.
+Like every other renderer of the app, they mark what is data (sources, dates, codes, HS descriptions)
+with ``.cv-data`` and isolate the Latin names inside Arabic text (HTSUS, EUR.1, CE...) so they read
+left to right inside a right-to-left paragraph.
 """
 
 from __future__ import annotations

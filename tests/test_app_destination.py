@@ -205,6 +205,19 @@ def test_quoted_markings_stay_verbatim_as_data(core):
     assert text_html("« a<b » & c", "fr") == '« <bdi class="cv-data" lang="en">a&lt;b</bdi> » &amp; c'
 
 
+def test_destination_texts_are_escaped_in_every_language():
+    """Check that a destination text holding markup is escaped in the panel (French and Arabic), never passed as HTML."""
+    from craftvision.taxonomy import destination_advice
+    from craftvision_app.dest_render import render_advice
+
+    for lang in ("fr", "ar"):
+        a = destination_advice("carpet", "5701.10", "us", lang)
+        a.rules[0] = type(a.rules[0])("x", "<script>alert(1)</script> & co", "s", "2026-12-01", "read")
+        page = render_advice(a)
+        assert "<script" not in page and "</script" not in page and "&lt;" in page and "&amp;" in page
+        assert f'dir="{"rtl" if lang == "ar" else "ltr"}"' in page
+
+
 @pytest.mark.slow
 def test_submit_endpoint_carries_the_destination_to_the_reviewer(client, synthetic_data):
     """Check that /submit with destination 'es' gives a submission whose /submission shows it, and a wrong one is refused."""

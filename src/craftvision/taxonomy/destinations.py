@@ -10,7 +10,6 @@ data is versioned and each result carries its dates. No torch, no gradio.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -197,21 +196,3 @@ def render_text(advice: DestinationAdvice) -> str:
         out.append(f"  {a.labels['no_rules']}")
     out.append(f"({a.disclaimer} [{a.data_version}])")
     return "\n".join(out)
-
-
-def render_html(advice: DestinationAdvice, lang: str | None = None) -> str:
-    """An HTML fragment of the advice (escaped; right-to-left for Arabic), for the app to show as is."""
-    a, esc = advice, html.escape
-    lang = lang or a.lang
-    d = "rtl" if lang == "ar" else "ltr"
-    parts = [f'<div class="cv-destination" dir="{d}" lang="{esc(lang)}">',
-             f"<h4>{esc(a.labels['title'].replace('{destination}', a.destination_name))}</h4>"]
-    for label, e in ((a.labels["national_line"], a.national_line), (a.labels["export_line"], a.export_line),
-                     (a.labels["origin"], a.origin)):
-        parts.append(f"<p><b>{esc(label)}</b><br>{esc(e.text)}<br><small>{esc(_dated(a, e))}</small></p>")
-    parts.append(f"<p><b>{esc(a.labels['rules'])}</b></p><ul>")
-    parts += [f"<li>{esc(r.text)}<br><small>{esc(_dated(a, r))}</small></li>" for r in a.rules]
-    if not a.rules:
-        parts.append(f"<li>{esc(a.labels['no_rules'])}</li>")
-    parts.append(f'</ul><p class="cv-note">{esc(a.disclaimer)}</p></div>')
-    return "".join(parts)
