@@ -16,7 +16,7 @@ from PIL import Image
 
 from craftvision.errors import CraftvisionError
 from craftvision.predictor import NOT_A_CRAFT, Predictor
-from craftvision.quality import hints, measure
+from craftvision.quality import hints, measure, product_share
 from craftvision.review import ReviewStore
 from craftvision.taxonomy import Taxonomy
 
@@ -82,10 +82,13 @@ class CraftApp:
                 good.append((i, image))
         if not good:
             raise AppMessage(t("no_readable_photo", lang) + " " + " ".join(str(p["error"]) for p in items))
-        product = self.predictor.predict_product([im for _, im in good], names=[items[i]["source"] for i, _ in good])
+        product = self.predictor.predict_product([im for _, im in good], names=[items[i]["source"] for i, _ in good],
+                                                 with_maps=True)
         out = product.to_dict()
-        for (index, _), own in zip(good, out["photos"]):
+        for (index, _), own, heat in zip(good, out["photos"], product.heats):
             items[index].update(own)
+            m = dict(items[index]["quality"], product_share=product_share(heat))  # where the model found the product
+            items[index].update(quality=m, hint_keys=[[k, v] for k, v in hints(m)])
         out["photos"], out["disagrees"] = items, [bool(p.get("disagrees")) for p in items]
         out["category"] = product.top.name if product.decision != NOT_A_CRAFT else None
         out["uploads"] = [(name, str(path)) for i, (name, path) in enumerate(uploads) if items[i]["error"] is None]

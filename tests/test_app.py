@@ -72,6 +72,7 @@ def test_predict_product_fuses_three_photos(client, photos):
         assert p["categories"] and p["disagrees"] is disagrees
         assert disagrees == (p["categories"][0]["name"] != res["categories"][0]["name"])
         assert "thumb" not in p and "path" not in p
+        assert 0.0 <= p["quality"]["product_share"] <= 1.0  # the far-away hint is measured on each photo's class map
     one = client.predict([handle_file(str(photos[0]))], "en", api_name="/predict")
     assert one["photos"][0]["source"] == photos[0].name and one["photos"][0]["decision"] in ("accept", "review", "not_a_craft")
 

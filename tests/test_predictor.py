@@ -170,6 +170,22 @@ def test_predict_product_fuses_the_photos_own_predictions(tiny_model, synthetic_
     assert [ph["disagrees"] for ph in d["photos"]] == product.disagrees and d["model_version"] == p.version
 
 
+def test_predict_product_with_maps_gives_each_photo_the_fused_top_class_map(tiny_model, synthetic_data):
+    """Check that with_maps=True adds one map per photo, equal to that photo's class map of the fused top class."""
+    from craftvision.predictor import load_predictor
+
+    p = load_predictor(tiny_model)
+    files = sorted((synthetic_data / "pottery").iterdir())[:2]
+    assert p.predict_product(files).heats is None
+    product = p.predict_product(files, with_maps=True)
+    assert len(product.heats) == 2
+    for f, heat in zip(files, product.heats):
+        assert heat.shape == tuple(p.spec.input_size) and 0.0 <= heat.min() and heat.max() <= 1.0
+        own, name = p.class_activation_map(p.load(f), product.top.name)
+        assert name == product.top.name and np.allclose(heat, own, atol=1e-4)
+    assert "heats" not in product.to_dict()
+
+
 def _with_metadata(model, tmp_path, name, change):
     """A copy of `model` whose craftvision metadata JSON was changed by `change(meta)` (no checksum file)."""
     import onnx

@@ -128,7 +128,7 @@ class Predictor:
         return pred
 
     def predict_product(self, sources: Sequence, *, top_k: int = 3, answers: dict | None = None,
-                        names: Sequence[str] | None = None) -> ProductPrediction:
+                        names: Sequence[str] | None = None, with_maps: bool = False) -> ProductPrediction:
         """One ranking and one decision for one product from its photos (one model pass per photo).
 
         The photos' calibrated probabilities are fused by averaging their log-probabilities
@@ -144,6 +144,8 @@ class Predictor:
             top_k: categories kept in the fused ranking and in each photo's own prediction.
             answers: taxonomy answers applied to the fused top category's HS suggestion.
             names: display names of the photos (default: file names, else ``photo1``, ``photo2``...).
+            with_maps: also return, per photo, the class activation map of the fused top class
+                (``heats``; same model pass).
 
         Raises:
             ImageError: no photo was given, or one cannot be decoded (the message names it).
@@ -155,7 +157,8 @@ class Predictor:
         display = list(names) if names else [
             Path(s).name if isinstance(s, (str, os.PathLike)) else f"photo{i + 1}" for i, s in enumerate(sources)]
         x = np.stack([self.preprocess(self.load(s, n), n) for s, n in zip(sources, display)])
-        probs = self.run(x)[0]  # (K, C): one pass per photo, in one batch
+        outs = self.run(x, ("probabilities", "class_maps") if with_maps else ("probabilities",))
+        probs = outs[0]  # (K, C): one pass per photo, in one batch
         photos = [self._to_prediction(p, n, top_k, None) for p, n in zip(probs, display)]
         fused = fuse_probabilities(probs)
         craft_probs, craft_names, p_nac = craft_view(fused, self.class_names)
@@ -163,8 +166,9 @@ class Predictor:
         cats = [CategoryScore(craft_names[i], float(craft_probs[i])) for i in order]
         decision = decide(fused, self.class_names, rule)
         hs = self.taxonomy.suggest(cats[0].name, answers or {}) if decision != NOT_A_CRAFT else None
+        heats = [self._heat(p, m, cats[0].name)[0] for p, m in zip(probs, outs[1])] if with_maps else None
         return ProductPrediction(cats, decision, hs, p_nac, photos, [p.top.name != cats[0].name for p in photos],
-                                 self.version, "product" if len(sources) > 1 else "single_photo")
+                                 self.version, "product" if len(sources) > 1 else "single_photo", heats)
 
     def predict_batch(self, images: Sequence[Image.Image], names: Sequence[str] | None = None, *,
                       top_k: int = 3, answers: dict | None = None) -> list[Prediction]:

@@ -28,8 +28,13 @@ def measure(image: Image.Image, original_size: tuple[int, int] | None = None, he
     gray = np.asarray(small)
     out = {"width": w, "height": h, "brightness": float(gray.mean()), "sharpness": _laplacian_variance(gray)}
     if heat is not None:
-        out["product_share"] = float((heat >= 0.5).mean())
+        out["product_share"] = product_share(heat)
     return out
+
+
+def product_share(heat: np.ndarray) -> float:
+    """Share of the frame where the class activation map (in [0, 1]) is strong: low when the product is far away."""
+    return float((heat >= 0.5).mean())
 
 
 def hints(m: dict) -> list[tuple[str, dict]]:

@@ -83,6 +83,9 @@ class ProductPrediction:
         model_version: as in `Prediction`.
         decision_rule: "product" (thresholds fitted for fused predictions) or "single_photo"
             (a product of one photo).
+        heats: with ``predict_product(..., with_maps=True)``, per photo the class activation map of
+            the fused top class, (H, W) in [0, 1] at crop size (for the "product looks far away"
+            hint); else None. Not part of `to_dict`.
     """
 
     categories: list[CategoryScore]
@@ -93,6 +96,7 @@ class ProductPrediction:
     disagrees: list[bool]
     model_version: str
     decision_rule: str
+    heats: list[np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def top(self) -> CategoryScore:
