@@ -25,5 +25,6 @@ def test_bench_runs_every_contender_and_writes_its_table(tiny_run, tiny_model, s
     assert r["serving_install_mb"] > 10 and r["cold_start_predict_s"] > 0
     md = (tmp_path / "bench" / "bench.md").read_text()
     assert "| a. peer" in md and "| d. craftvision ONNX INT8" in md and "interleaved" in md
-    assert "| e. previous (ONNX fp32) |" in md
+    assert "| e. previous (ONNX fp32) |" in md and "another model, timed only" in md.split("| e. previous")[1].split("\n")[0]
+    assert "c against previous (ONNX fp32), same run: 12 MP photo-to-decision p50 x" in md
     assert json.loads((tmp_path / "bench" / "bench.json").read_text())["model_only"] == mo

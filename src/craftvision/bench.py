@@ -242,7 +242,10 @@ def render_table(r: dict) -> str:
              "| contender | 12 MP p50 ms | 12 MP p95 ms | 12 MP decode p50 ms | real p50 ms | real p95 ms | 12 MP photos/s (folder, batches of 8-16) | load s | process peak RSS MB (cumulative) | val top-1 (held-out) | 12 MP speed-up vs peer |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for k, v in c.items():
-        acc = f"{v['val_top1']:.3f}" if v["val_top1"] is not None else "same weights as c"
+        if v["val_top1"] is not None:
+            acc = f"{v['val_top1']:.3f}"
+        else:  # a and b run c's weights; an extra contender is another model, timed only
+            acc = "- (another model, timed only)" if k.startswith("extra_") else "same weights as c"
         real50 = f"{v['real_p50_ms']:.1f}" if v["real_p50_ms"] is not None else "-"
         real95 = f"{v['real_p95_ms']:.1f}" if v["real_p95_ms"] is not None else "-"
         lines.append(f"| {v['name']} | {v['large_p50_ms']:.1f} | {v['large_p95_ms']:.1f} | {v['large_decode_p50_ms']:.1f} | {real50} | "
@@ -256,6 +259,12 @@ def render_table(r: dict) -> str:
               f"from the columns above; measured alone, interleaved on the same inputs ({r['model_only']['calls_each']} "
               f"calls each): fp32 {r['model_only']['fp32_p50_ms']:.1f} ms, INT8 {r['model_only']['int8_p50_ms']:.1f} ms, "
               f"{r['model_only']['int8_speedup']:.2f}x.",
+              *[f"c against {v['name'].split(' ', 1)[1]}, same run: 12 MP photo-to-decision p50 "
+                f"x{c['onnx_fp32']['large_p50_ms'] / v['large_p50_ms']:.2f}, real photos p50 "
+                + (f"x{c['onnx_fp32']['real_p50_ms'] / v['real_p50_ms']:.2f}" if v["real_p50_ms"] and c["onnx_fp32"]["real_p50_ms"] else "-")
+                + f", folder throughput x{c['onnx_fp32']['throughput_12mp_per_s'] / v['throughput_12mp_per_s']:.2f} "
+                "(c / that model: above 1 means c is slower per photo; throughput below 1 means c does fewer photos per second)."
+                for k, v in c.items() if k.startswith("extra_")],
               f"Cold start of `craftvision predict` on one 12 MP photo: {r['cold_start_predict_s']:.2f} s.",
               f"Serving install (craftvision + base + app extras and their dependencies, no torch): {r['serving_install_mb']:.0f} MB.",
               "", "Targets: 12 MP p50 <= 35 ms and >= 4x faster than the peer; >= 60 photos/s; INT8 >= 1.5x faster than fp32 "

@@ -20,6 +20,13 @@ _MODES = {
 }
 
 
+def _views(n: int) -> str:
+    """What each training photo contributed to the head (the views of the embedding cache)."""
+    if n == 0:
+        return "training photos augmented on the fly"
+    named = {1: "the eval crop", 2: "eval crop and mirror"}.get(n, "eval crop, mirror and seeded augmented crops")
+    return f"{n} view{'s' if n > 1 else ''} per training photo ({named})"
+
 def _top_confusions(report: dict, n: int = 5) -> list[str]:
     names, cm = report["class_names"], report["confusion_matrix"]
     pairs = [(cm[i][j], names[i], names[j]) for i in range(len(names)) for j in range(len(names)) if i != j and cm[i][j]]
@@ -48,8 +55,7 @@ def _header(meta: ModelMetadata, report: dict) -> list[str]:
         "## Classes", "", ", ".join(f"`{c}`" for c in meta.class_names), "",
         "## Model", "",
         f"Backbone `{meta.backbone}` (weights from `{t.init_from}`), {t.resolution} px input; training mode "
-        f"`{t.mode}`: {_MODES[t.mode]}; head regularisation: {head}; {t.views} views per training photo"
-        + (" (augmented on the fly)" if t.views == 0 else "") + f"; seed {t.seed}, code `{t.git}`. "
+        f"`{t.mode}`: {_MODES[t.mode]}; head regularisation: {head}; {_views(t.views)}; seed {t.seed}, code `{t.git}`. "
         "The preprocessing (resize, crop, normalisation) is stored in the model file. Temperature scaling "
         f"T = {meta.calibration.temperature:.3f} (fitted on {meta.calibration.temperature_fitted_on}).", "",
     ]
@@ -87,7 +93,7 @@ def _metrics(meta: ModelMetadata, report: dict) -> list[str]:
         lines += [
             "The shipped `craftvision.onnx` is the same recipe **refit on all photos** (training and validation "
             "sources), with the temperature and thresholds fitted on validation. The figures below are those of the "
-            f"validation run's model, `{meta.holdout_model}` (kept in `models/validation/`), trained without the validation "
+            f"validation run's model, `{meta.holdout_model}` (kept in `validation/` beside the shipped file), trained without the validation "
             "sources and measured on them; the shipped model has no held-out figure of its own on these photos.", ""]
     lines += [
         f"All {h.photos} photos, {len(meta.class_names)} classes: top-1 {h.top1:.3f}, top-3 {h.top3:.3f}, macro-F1 "

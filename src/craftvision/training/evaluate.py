@@ -220,7 +220,7 @@ def render_markdown(r: dict) -> str:
     ]
     if r.get("validation_in_training"):
         lines += ["**Warning: this model was trained on these validation photos too (refit on all photos); the figures "
-                  "below are not held-out figures. Evaluate `models/validation/craftvision-holdout.onnx` for those.**", ""]
+                  "below are not held-out figures. Evaluate the validation run's model (`validation/` beside it) for those.**", ""]
     lines += [
         f"Model `{r['model_version']}` on {r['val_photos']} validation photos (sources held out from training; see the model card).",
         "",
