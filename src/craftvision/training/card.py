@@ -99,6 +99,10 @@ def _metrics(meta: ModelMetadata, report: dict) -> list[str]:
         f"All {h.photos} photos, {len(meta.class_names)} classes: top-1 {h.top1:.3f}, top-3 {h.top3:.3f}, macro-F1 "
         f"{h.macro_f1:.3f}, ECE {h.ece:.3f} (before calibration {report['calibration']['ece_before']:.3f}).",
         f"Craft photos only ({co['n']}): top-1 {co['top1']:.3f}, macro-F1 {co['macro_f1']:.3f}.", ""]
+    if report.get("intervals"):
+        from .heldout import interval_lines
+
+        lines += interval_lines(report["intervals"]) + [""]
     for name, b in report.get("baselines", {}).items():
         lines.append(f"- Baseline {name.replace('_', ' ')}: top-1 {b['top1']:.3f}, macro-F1 {b['macro_f1']:.3f}.")
     return lines + ["", "Full report: `report/report.md` (per-class figures, products of several photos, confusion "

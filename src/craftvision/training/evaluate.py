@@ -19,6 +19,7 @@ from ..data import Sample
 from ..errors import ModelFileError
 from ..metrics import classification_summary, expected_calibration_error, fit_temperature, reliability_bins, softmax
 from ..predictor import NOT_A_CRAFT, load_predictor
+from .heldout import bootstrap_metrics, interval_lines
 from ..splitfile import read_split
 from .products import product_lines, product_report
 from .thresholds import decision_report, fit_thresholds  # noqa: F401  (public here too)
@@ -160,8 +161,18 @@ def craft_only(summary_probs: np.ndarray, y: np.ndarray, class_names: list[str])
 
 
 def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str | Path,
-                   baselines: bool = True, cache_dir: str | Path = ".cache/embeddings") -> dict:
-    """Evaluate an exported model on the validation photos of a split and write the report."""
+                   baselines: bool = True, cache_dir: str | Path = ".cache/embeddings", n_boot: int = 500,
+                   targets: dict | None = None) -> dict:
+    """Evaluate an exported model on the validation photos of a split and write the report.
+
+    Args:
+        n_boot: bootstrap resamples over photos for the intervals of top-1, macro-F1, accept rate and
+            non-craft refused (thresholds refitted in each resample; `heldout.bootstrap_metrics`); 0: none.
+        targets: the calibration targets the intervals' thresholds are fitted to (`accept_precision`,
+            `noncraft_caught`, `craft_to_not_a_craft_max`); default those of `CalibrationConfig`.
+    """
+    from .config import CalibrationConfig
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     train, val, names = load_split(split_json)
@@ -198,6 +209,12 @@ def evaluate_model(model_path: str | Path, split_json: str | Path, out_dir: str 
         "products": product_report(probs, y, val, names, predictor.decision_rule, predictor.product_decision_rule),
         "seconds_per_image": res["seconds_per_image"],
     }
+    if n_boot:
+        t = {**asdict(CalibrationConfig()), **(targets or {})}
+        figures = bootstrap_metrics(probs, y, names, n_boot=n_boot, accept_precision=t["accept_precision"],
+                                    noncraft_caught=t["noncraft_caught"], craft_to_nac_max=t["craft_to_not_a_craft_max"])
+        report["intervals"] = {"n_boot": n_boot, "level": 0.95, "targets": t,
+                               **{k: figures[k] for k in ("top1", "macro_f1", "accept_rate", "noncraft_refused")}}
     _plots(out_dir, summary, reliability_bins(softmax(logits), y), reliability_bins(probs, y))
     if baselines:
         backbone = meta.backbone.split("+")[0]  # combined backbones: the baselines of the first one
@@ -233,7 +250,9 @@ def render_markdown(r: dict) -> str:
     co = r["craft_only"]
     lines += [
         "",
-        f"Craft photos only ({co['n']}; 10 classes): top-1 {co['top1']:.3f}, macro-F1 {co['macro_f1']:.3f}.",
+        f"Craft photos only ({co['n']}; {sum(c != NOT_A_CRAFT for c in r['class_names'])} classes): top-1 {co['top1']:.3f}, "
+        f"macro-F1 {co['macro_f1']:.3f}.",
+        *([""] + interval_lines(r["intervals"]) if r.get("intervals") else []),
     ]
     if "baselines" in r:
         cov = r["baselines"]["imagenet_mapped"]["coverage"]

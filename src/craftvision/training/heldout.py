@@ -93,6 +93,14 @@ def format_interval(m: dict, percent: bool = True) -> str:
     return f"{m['value']:.3f} [{m['low']:.3f}, {m['high']:.3f}]"
 
 
+def interval_lines(iv: dict) -> list[str]:
+    """The sentence of the report and the model card with the intervals of `evaluate_model` (``report["intervals"]``)."""
+    return [f"95% bootstrap intervals over photos ({iv['n_boot']} resamples, thresholds refitted in each): "
+            f"top-1 {format_interval(iv['top1'])}, macro-F1 {format_interval(iv['macro_f1'])}, craft photos accepted at "
+            f"{iv['targets']['accept_precision']:.0%} precision {format_interval(iv['accept_rate'])}, non-craft photos "
+            f"refused (review or not a craft) {format_interval(iv['noncraft_refused'])}."]
+
+
 def _macro_f1(y: np.ndarray, pred: np.ndarray, num_classes: int) -> float:
     """Mean F1 over the classes present in `y` (as the reports compute it)."""
     prf = per_class_prf(y, pred, num_classes)

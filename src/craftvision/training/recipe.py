@@ -40,7 +40,7 @@ def run_recipe(path: str | Path, show_progress: bool = True) -> dict:
     calibration, held_out = _calibrate(cfg, best, split_json, holdout.name)
     exported = export_onnx(best, holdout, calibration=calibration, held_out=held_out)
     print(f"parity: max |p_torch - p_onnxruntime| = {exported['parity_max_abs_diff']:.2e}")
-    report = evaluate_model(holdout, split_json, out.report_dir, baselines=out.baselines)
+    report = evaluate_model(holdout, split_json, out.report_dir, baselines=out.baselines, targets=asdict(cfg.calibration))
     report["recipe"] = {"config": cfg.to_dict(), "parity_max_abs_diff": exported["parity_max_abs_diff"]}
     model_out = Path(out.model_out)
     if out.refit_all:
