@@ -102,7 +102,7 @@ def _metrics(meta: ModelMetadata, report: dict) -> list[str]:
     if report.get("intervals"):
         from .heldout import interval_lines
 
-        lines += interval_lines(report["intervals"]) + [""]
+        lines += interval_lines(report["intervals"])
     for name, b in report.get("baselines", {}).items():
         lines.append(f"- Baseline {name.replace('_', ' ')}: top-1 {b['top1']:.3f}, macro-F1 {b['macro_f1']:.3f}.")
     return lines + ["", "Full report: `report/report.md` (per-class figures, products of several photos, confusion "
