@@ -26,5 +26,8 @@ def test_bench_runs_every_contender_and_writes_its_table(tiny_run, tiny_model, s
     md = (tmp_path / "bench" / "bench.md").read_text()
     assert "| a. peer" in md and "| d. craftvision ONNX INT8" in md and "interleaved" in md
     assert "| e. previous (ONNX fp32) |" in md and "another model, timed only" in md.split("| e. previous")[1].split("\n")[0]
-    assert "c against previous (ONNX fp32), same run: 12 MP photo-to-decision p50 x" in md
+    assert "c against previous (ONNX fp32), same run" in md and "Interleaved photo by photo" in md
+    h2h = r["head_to_head"]["extra_previous"]
+    assert h2h["calls_each"] >= 5 and h2h["shipped_p50_ms"] > 0 and h2h["other_p50_ms"] > 0
+    assert h2h["ratio"] == pytest.approx(h2h["shipped_p50_ms"] / h2h["other_p50_ms"])
     assert json.loads((tmp_path / "bench" / "bench.json").read_text())["model_only"] == mo

@@ -94,7 +94,7 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
 
     import torch
 
-    from .bench_contenders import BenchContext, onnx_contender, peer_contender, torch_contender
+    from .bench_contenders import BenchContext, head_to_head, onnx_contender, peer_contender, torch_contender
     from .predictor import load_predictor
     from .synthetic import make_large_jpeg
 
@@ -127,6 +127,7 @@ def run_bench(model: str | Path, out_dir: str | Path, photos: list[Path], val_sp
     results["contenders"]["onnx_int8"] = onnx_contender(ctx, "d. craftvision ONNX INT8", int8_path, 0.0, acc_int8_path)
     for i, (tag, path) in enumerate((contenders or {}).items()):  # e.g. the model being replaced, as e, f, ...
         results["contenders"][f"extra_{tag}"] = onnx_contender(ctx, f"{chr(101 + i)}. {tag} (ONNX fp32)", Path(path), 0.0, None)
+        results.setdefault("head_to_head", {})[f"extra_{tag}"] = head_to_head(ctx, Path(path), rounds=max(5, 3 * repeats))
     results["model_only"] = _model_only(model, int8_path, large, threads, repeats=max(5, 5 * repeats))
     results["cold_start_predict_s"] = _cold_start(model, large[0])
     results["serving_install_mb"] = serving_install_size_mb()
@@ -163,6 +164,21 @@ def _ratios(c: dict) -> dict:
     out["int8_model_speedup_vs_fp32"] = (c["onnx_fp32"]["large_p50_ms"] - c["onnx_fp32"]["large_decode_p50_ms"]) / max(
         1e-9, c["onnx_int8"]["large_p50_ms"] - c["onnx_int8"]["large_decode_p50_ms"])
     return out
+
+
+def _versus_line(shipped: dict, other: dict, h2h: dict | None) -> str:
+    """c against an extra contender: the ratios of the table's columns, then of the interleaved head-to-head."""
+    name = other["name"].split(" ", 1)[1]
+    line = (f"c against {name}, same run (c / that model: above 1 means c is slower per photo; throughput below 1 means c "
+            f"does fewer photos per second): from the columns above, 12 MP photo-to-decision p50 "
+            f"x{shipped['large_p50_ms'] / other['large_p50_ms']:.2f}, folder throughput "
+            f"x{shipped['throughput_12mp_per_s'] / other['throughput_12mp_per_s']:.2f}.")
+    if h2h:
+        line += (f" Interleaved photo by photo on the same 12 MP photos ({h2h['calls_each']} calls each, the figure to judge "
+                 f"a model change on): photo to decision p50 {h2h['shipped_p50_ms']:.1f} ms against {h2h['other_p50_ms']:.1f} ms, "
+                 f"x{h2h['ratio']:.2f}; the model alone {h2h['model_only_shipped_p50_ms']:.1f} ms against "
+                 f"{h2h['model_only_other_p50_ms']:.1f} ms, x{h2h['model_only_ratio']:.2f}.")
+    return line
 
 
 def _model_only(fp32_path, int8_path, photos, threads: int, repeats: int = 10) -> dict:
@@ -259,12 +275,7 @@ def render_table(r: dict) -> str:
               f"from the columns above; measured alone, interleaved on the same inputs ({r['model_only']['calls_each']} "
               f"calls each): fp32 {r['model_only']['fp32_p50_ms']:.1f} ms, INT8 {r['model_only']['int8_p50_ms']:.1f} ms, "
               f"{r['model_only']['int8_speedup']:.2f}x.",
-              *[f"c against {v['name'].split(' ', 1)[1]}, same run: 12 MP photo-to-decision p50 "
-                f"x{c['onnx_fp32']['large_p50_ms'] / v['large_p50_ms']:.2f}, real photos p50 "
-                + (f"x{c['onnx_fp32']['real_p50_ms'] / v['real_p50_ms']:.2f}" if v["real_p50_ms"] and c["onnx_fp32"]["real_p50_ms"] else "-")
-                + f", folder throughput x{c['onnx_fp32']['throughput_12mp_per_s'] / v['throughput_12mp_per_s']:.2f} "
-                "(c / that model: above 1 means c is slower per photo; throughput below 1 means c does fewer photos per second)."
-                for k, v in c.items() if k.startswith("extra_")],
+              *[_versus_line(c["onnx_fp32"], v, r.get("head_to_head", {}).get(k)) for k, v in c.items() if k.startswith("extra_")],
               f"Cold start of `craftvision predict` on one 12 MP photo: {r['cold_start_predict_s']:.2f} s.",
               f"Serving install (craftvision + base + app extras and their dependencies, no torch): {r['serving_install_mb']:.0f} MB.",
               "", "Targets: 12 MP p50 <= 35 ms and >= 4x faster than the peer; >= 60 photos/s; INT8 >= 1.5x faster than fp32 "

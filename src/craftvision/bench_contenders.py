@@ -201,3 +201,43 @@ def torch_contender(ctx: BenchContext) -> dict:
 
     return _measure("b. craftvision + torch", one, many, _batched_throughput(many), load, ctx.photos, ctx.large,
                     ctx.repeats, [], ctx.names)
+
+
+def head_to_head(ctx: BenchContext, other_path, rounds: int = 5) -> dict:
+    """The shipped model against another one, 12 MP photo to decision, interleaved photo by photo.
+
+    Each call of one model is followed by a call of the other on the same photo (`Predictor.predict`:
+    reduced-size decode, preprocessing, model, decision and HS suggestion), so drift of a shared
+    machine hits both alike; the ratio of the two medians is the figure to judge a model change on.
+    Then the model alone, interleaved the same way on preprocessed inputs. No spinning: a session's
+    threads spinning after its call would steal the cores from the other's.
+    """
+    from .predictor import load_predictor
+
+    a = load_predictor(ctx.model, threads=ctx.threads, spinning=False)
+    b = load_predictor(other_path, threads=ctx.threads, spinning=False)
+    for p in ctx.large[:1]:
+        a.predict(p)
+        b.predict(p)
+    ta, tb = [], []
+    for i in range(rounds):
+        for p in ctx.large:
+            for pred, times in ((a, ta), (b, tb)) if i % 2 == 0 else ((b, tb), (a, ta)):  # alternate who goes first
+                t = time.perf_counter()
+                pred.predict(p)
+                times.append(time.perf_counter() - t)
+    ma, mb = [], []
+    xa, xb = ([x.preprocess(x.load(p))[None] for p in ctx.large] for x in (a, b))
+    for _ in range(rounds):
+        for u, v in zip(xa, xb):
+            t = time.perf_counter()
+            a.run(u)
+            ma.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            b.run(v)
+            mb.append(time.perf_counter() - t)
+    out = {"calls_each": len(ta), "shipped_p50_ms": percentile_ms(ta, 50), "other_p50_ms": percentile_ms(tb, 50),
+           "model_only_shipped_p50_ms": percentile_ms(ma, 50), "model_only_other_p50_ms": percentile_ms(mb, 50)}
+    out["ratio"] = out["shipped_p50_ms"] / out["other_p50_ms"]
+    out["model_only_ratio"] = out["model_only_shipped_p50_ms"] / out["model_only_other_p50_ms"]
+    return out
