@@ -75,6 +75,11 @@ APPROACHES = {
     "lite1 288, trained on crops only": ([("tf_efficientnet_lite1", 288)], 2.0, 1, "crop"),
     "lite0 + lite1 288 concatenated, trained on crops only": ([(LITE0, 288), ("tf_efficientnet_lite1", 288)], 2.0, 1, "crop"),
     "lite0 + lite1 288 concatenated, trained on crops only, C 0.5": ([(LITE0, 288), ("tf_efficientnet_lite1", 288)], 0.5, 1, "crop"),
+    # at 256 and 240 px (both backbones, eval crop only): candidates for the speed rule
+    "lite0 256, trained on crops only": ([(LITE0, 256)], 2.0, 1, "crop"),
+    "lite0 + lite1 256 concatenated, trained on crops only": ([(LITE0, 256), ("tf_efficientnet_lite1", 256)], 2.0, 1, "crop"),
+    "lite0 240, trained on crops only": ([(LITE0, 240)], 2.0, 1, "crop"),
+    "lite0 + lite1 240 concatenated, trained on crops only": ([(LITE0, 240), ("tf_efficientnet_lite1", 240)], 2.0, 1, "crop"),
     "lite2 288 (lite0 preprocessing), crop": ([("tf_efficientnet_lite2", 288)], 2.0, 2, "crop"),
     "lite0 + lite2 288 concatenated, crop": ([(LITE0, 288), ("tf_efficientnet_lite2", 288)], 2.0, 2, "crop"),
 }
