@@ -19,8 +19,8 @@ from ..data import Sample
 from ..errors import ModelFileError
 from ..metrics import classification_summary, expected_calibration_error, fit_temperature, reliability_bins, softmax
 from ..predictor import NOT_A_CRAFT, load_predictor
-from .heldout import bootstrap_metrics, interval_lines
 from ..splitfile import read_split
+from .heldout import bootstrap_metrics, interval_lines
 from .products import product_lines, product_report
 from .thresholds import decision_report, fit_thresholds  # noqa: F401  (public here too)
 

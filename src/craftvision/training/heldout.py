@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..metrics import per_class_prf
+from .thresholds import decision_report, fit_thresholds
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
@@ -22,8 +23,6 @@ Metric = Callable[[np.ndarray, np.ndarray], float]
 def heldout_metrics(probs: np.ndarray, y: np.ndarray, class_names: list[str], accept_precision: float = 0.98,
                     noncraft_caught: float = 0.90, craft_to_nac_max: float = 0.02) -> dict:
     """Top-1, macro-F1, accept rate at `accept_precision` and non-craft refused, on one set of photos."""
-    from .evaluate import decision_report, fit_thresholds
-
     probs, y = np.asarray(probs), np.asarray(y)
     pred = probs.argmax(1)
     rule = fit_thresholds(probs, y, class_names, accept_precision, noncraft_caught, craft_to_nac_max)
