@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .bench_contenders import percentile_ms
+from .bench_contenders import interleaved_runs, percentile_ms
 from .images import load_image
 from .preprocess import preprocess_image
 
@@ -195,15 +195,7 @@ def _model_only(fp32_path, int8_path, photos, threads: int, repeats: int = 10) -
     inputs = [a.preprocess(a.load(p))[None] for p in photos]
     a.run(inputs[0])
     b.run(inputs[0])
-    ta, tb = [], []
-    for _ in range(repeats):
-        for x in inputs:
-            t = time.perf_counter()
-            a.run(x)
-            ta.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            b.run(x)
-            tb.append(time.perf_counter() - t)
+    ta, tb = interleaved_runs(a, b, inputs, inputs, repeats)
     return {"fp32_p50_ms": percentile_ms(ta, 50), "int8_p50_ms": percentile_ms(tb, 50), "int8_speedup": percentile_ms(ta, 50) / percentile_ms(tb, 50),
             "calls_each": len(ta)}
 

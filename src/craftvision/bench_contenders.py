@@ -203,6 +203,18 @@ def torch_contender(ctx: BenchContext) -> dict:
                     ctx.repeats, [], ctx.names)
 
 
+def interleaved_runs(a, b, inputs_a: list, inputs_b: list, repeats: int) -> tuple[list[float], list[float]]:
+    """Seconds of each `run` call of predictors a and b, each call of b right after a's on the same photo."""
+    ta, tb = [], []
+    for _ in range(repeats):
+        for u, v in zip(inputs_a, inputs_b):
+            for pred, x, times in ((a, u, ta), (b, v, tb)):
+                t = time.perf_counter()
+                pred.run(x)
+                times.append(time.perf_counter() - t)
+    return ta, tb
+
+
 def head_to_head(ctx: BenchContext, other_path, rounds: int = 5) -> dict:
     """The shipped model against another one, 12 MP photo to decision, interleaved photo by photo.
 
@@ -226,16 +238,8 @@ def head_to_head(ctx: BenchContext, other_path, rounds: int = 5) -> dict:
                 t = time.perf_counter()
                 pred.predict(p)
                 times.append(time.perf_counter() - t)
-    ma, mb = [], []
     xa, xb = ([x.preprocess(x.load(p))[None] for p in ctx.large] for x in (a, b))
-    for _ in range(rounds):
-        for u, v in zip(xa, xb):
-            t = time.perf_counter()
-            a.run(u)
-            ma.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            b.run(v)
-            mb.append(time.perf_counter() - t)
+    ma, mb = interleaved_runs(a, b, xa, xb, rounds)
     out = {"calls_each": len(ta), "shipped_p50_ms": percentile_ms(ta, 50), "other_p50_ms": percentile_ms(tb, 50),
            "model_only_shipped_p50_ms": percentile_ms(ma, 50), "model_only_other_p50_ms": percentile_ms(mb, 50)}
     out["ratio"] = out["shipped_p50_ms"] / out["other_p50_ms"]
